@@ -1,0 +1,162 @@
+// Package execx is the only place in msiforge that runs external programs.
+//
+// Everything else receives a [Runner], so tests can record argv or fake
+// tools without touching the real ones, and a missing tool is always reported
+// the same way: a [*ToolMissingError] naming the Debian package to install.
+package execx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// Cmd is one external program invocation.
+type Cmd struct {
+	Name  string   // program name, looked up in PATH
+	Args  []string // arguments, without the program name
+	Dir   string   // working directory; "" means the current one
+	Env   []string // extra KEY=VALUE entries appended to the environment
+	Stdin []byte   // optional standard input
+}
+
+// String renders the command as a shell-like line for -x output and errors.
+func (c Cmd) String() string {
+	parts := make([]string, 0, len(c.Args)+1)
+	parts = append(parts, c.Name)
+	for _, a := range c.Args {
+		if a == "" || strings.ContainsAny(a, " \t\"'\\$`") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+// Result holds what a finished program wrote.
+type Result struct {
+	Stdout []byte
+	Stderr []byte
+}
+
+// Runner runs external programs. [OS] is the real one.
+type Runner interface {
+	Run(ctx context.Context, c Cmd) (Result, error)
+}
+
+// Packages maps the tools msiforge uses to the Debian package that ships
+// them, for the "install it with" hint of [ToolMissingError] and doctor.
+var Packages = map[string]string{
+	"wixl":         "wixl",
+	"msibuild":     "msitools",
+	"msiinfo":      "msitools",
+	"msiextract":   "msitools",
+	"makensis":     "nsis",
+	"wine":         "wine",
+	"wineserver":   "wine",
+	"osslsigncode": "osslsigncode",
+}
+
+// ToolMissingError reports a program that is not in PATH.
+type ToolMissingError struct {
+	Tool string
+}
+
+func (e *ToolMissingError) Error() string {
+	if pkg, ok := Packages[e.Tool]; ok {
+		return fmt.Sprintf("%s not found in PATH (install it with: apt-get install %s)", e.Tool, pkg)
+	}
+	return fmt.Sprintf("%s not found in PATH", e.Tool)
+}
+
+// ExitError reports a program that ran and failed. It keeps the tail of the
+// program's output so the user sees why without rerunning it.
+type ExitError struct {
+	Cmd    Cmd
+	Code   int
+	Output string // last lines of stderr (or stdout when stderr is empty)
+}
+
+func (e *ExitError) Error() string {
+	msg := fmt.Sprintf("%s exited with status %d", e.Cmd.Name, e.Code)
+	if e.Output != "" {
+		msg += ":\n" + e.Output
+	}
+	return msg
+}
+
+// OS runs programs on the host.
+type OS struct{}
+
+var _ Runner = OS{}
+
+// Run looks the program up, runs it and returns its output. A non-zero exit
+// status is an [*ExitError]; a program not in PATH is a [*ToolMissingError].
+func (OS) Run(ctx context.Context, c Cmd) (Result, error) {
+	path, err := exec.LookPath(c.Name)
+	if err != nil {
+		return Result{}, &ToolMissingError{Tool: c.Name}
+	}
+	cmd := exec.CommandContext(ctx, path, c.Args...)
+	cmd.Dir = c.Dir
+	if len(c.Env) > 0 {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
+	if c.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(c.Stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("%s: %w", c.Name, ctx.Err())
+		}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			out := res.Stderr
+			if len(bytes.TrimSpace(out)) == 0 {
+				out = res.Stdout
+			}
+			return res, &ExitError{Cmd: c, Code: ee.ExitCode(), Output: Tail(string(out), 20)}
+		}
+		return res, fmt.Errorf("run %s: %w", c.Name, err)
+	}
+	return res, nil
+}
+
+// LookPath reports where a tool is, or a [*ToolMissingError].
+func LookPath(tool string) (string, error) {
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		return "", &ToolMissingError{Tool: tool}
+	}
+	return p, nil
+}
+
+// Tail returns the last n non-empty lines of s.
+func Tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// Echo wraps a Runner and writes each command line to log before running it
+// (msiforge -x), like the go command's -x.
+type Echo struct {
+	Runner Runner
+	Log    func(string)
+}
+
+// Run logs c and runs it.
+func (e Echo) Run(ctx context.Context, c Cmd) (Result, error) {
+	e.Log(c.String())
+	return e.Runner.Run(ctx, c)
+}
