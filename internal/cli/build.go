@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/release"
+)
+
+func newBuildCmd(env *Env) *cobra.Command {
+	var cfgPath, outDir string
+	var archs []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "build [-f msiforge.yaml] [-o DIR] [--arch x86,x64] [--json]",
+		Short: "Build the console MSIs into the output directory",
+		Long: `build renders the WiX source of every target, compiles it with wixl,
+applies the fix-ups wixl needs (HKMU registry root, component conditions,
+SecureCustomProperties, the Arm64 template), reads the tables back to check
+each fix-up, and writes <name>-<version>-<arch>.msi into the output
+directory (output.dir of the config unless -o is given).
+
+Each MSI is written to a temporary file and renamed when complete, so an
+interrupted or failed build leaves no partial artifact.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := config.Load(cfgPath)
+			if err != nil {
+				return err
+			}
+			arts, err := release.Build(cmd.Context(), env.Run, c, release.Options{Archs: archs, OutDir: outDir, Progress: env.progress})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(env.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(arts)
+			}
+			for _, a := range arts {
+				fmt.Fprintln(env.Out, a.Path)
+			}
+			return nil
+		},
+	}
+	addConfigFlag(cmd, &cfgPath)
+	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
+	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
+	return cmd
+}

@@ -1,0 +1,104 @@
+// Package cli implements the msiforge command line: one cobra command per
+// file, each a thin layer over a plain function in another package.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msiforge/msiforge/internal/execx"
+)
+
+// Env is what every command may use to talk to the world.
+type Env struct {
+	Out    io.Writer    // results
+	Err    io.Writer    // progress and errors
+	Log    *log.Logger  // "msiforge: " prefixed lines on Err
+	Run    execx.Runner // external programs
+	Getenv func(string) string
+}
+
+// Main runs msiforge with args (without the program name) and returns its
+// exit status. It never calls os.Exit and builds a new command tree per call,
+// so tests can run it in process many times.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	env := &Env{
+		Out:    stdout,
+		Err:    stderr,
+		Log:    log.New(stderr, "msiforge: ", 0),
+		Run:    execx.OS{},
+		Getenv: getenv,
+	}
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		env.Log.Print(err)
+		code := exitCode(err)
+		if code == ExitUsage {
+			fmt.Fprintf(stderr, "Run 'msiforge help' for usage.\n")
+		}
+		return code
+	}
+	return ExitOK
+}
+
+func newRootCmd(env *Env) *cobra.Command {
+	var trace bool
+	root := &cobra.Command{
+		Use:   "msiforge",
+		Short: "Build, sign and check the Windows installers of the support console",
+		Long: `msiforge builds the Windows installers of the support console from one
+declarative configuration (msiforge.yaml): MSI packages per architecture,
+rendered from WiX templates and compiled with wixl, with the post-build
+fixes wixl needs, checked by reading the tables back.
+
+Exit status: 0 ok, 1 error, 2 usage, 3 checks found problems,
+4 a required tool is missing.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			if trace {
+				env.Run = execx.Echo{Runner: env.Run, Log: func(s string) { env.Log.Print("+ " + s) }}
+			}
+		},
+	}
+	root.PersistentFlags().BoolVarP(&trace, "trace", "x", false, "print external commands before running them")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+	for _, c := range []*cobra.Command{
+		newInitCmd(env),
+		newRenderCmd(env),
+		newBuildCmd(env),
+		newDoctorCmd(env),
+		newVersionCmd(env),
+	} {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// exactArgs/rangeArgs wrap cobra's validators so a wrong argument count is a
+// usage error (exit 2).
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return &usageError{err}
+		}
+		return nil
+	}
+}
+
+func rangeArgs(min, max int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.RangeArgs(min, max)(cmd, args); err != nil {
+			return &usageError{err}
+		}
+		return nil
+	}
+}

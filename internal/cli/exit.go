@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/msiforge/msiforge/internal/execx"
+)
+
+// Exit statuses. Scripts rely on them; each one is pinned by a .ct transcript.
+const (
+	ExitOK          = 0 // success
+	ExitError       = 1 // any failure not listed below
+	ExitUsage       = 2 // bad flags, arguments or unknown command
+	ExitFindings    = 3 // a check (verify, matrix, lint) found problems
+	ExitToolMissing = 4 // a required external tool is not installed
+)
+
+// usageError marks a command-line mistake (exit 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// ErrFindings is returned (wrapped) by commands whose checks found problems;
+// the problems themselves have already been printed.
+var ErrFindings = errors.New("checks found problems")
+
+// exitCode maps an error returned by a command to its exit status.
+func exitCode(err error) int {
+	var ue *usageError
+	var tm *execx.ToolMissingError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.Is(err, ErrFindings):
+		return ExitFindings
+	case errors.As(err, &tm):
+		return ExitToolMissing
+	case isCobraUsage(err):
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// isCobraUsage recognises the errors cobra itself produces for unknown
+// commands and flags, which it does not type.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msiforge/msiforge/internal/config"
+)
+
+func newInitCmd(env *Env) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "init [DIR]",
+		Short: "Write a commented starter msiforge.yaml",
+		Long: `init writes a commented starter msiforge.yaml for the support console into
+DIR (default: the current directory). It refuses to overwrite an existing
+file unless --force is given.`,
+		Args: rangeArgs(0, 1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			path := filepath.Join(dir, "msiforge.yaml")
+			if _, err := os.Stat(path); err == nil && !force {
+				return fmt.Errorf("%s already exists (use --force to overwrite it)", path)
+			} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			if err := writeFileAtomic(path, config.Starter); err != nil {
+				return err
+			}
+			env.Log.Printf("wrote %s: set product.upgrade_code (uuidgen) and the payload, then run 'msiforge build -f %s'", path, path)
+			fmt.Fprintln(env.Out, path)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing msiforge.yaml")
+	return cmd
+}
+
+// writeFileAtomic writes data to a temporary file next to path and renames it.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".msiforge-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,241 @@
+// Package config reads msiforge.yaml: a strict YAML decode, defaults, and a
+// validation pass that reports every problem at once with its YAML path and
+// line, so a release engineer fixes a config in one round trip.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Architectures msiforge knows, in build order.
+var Architectures = []string{"x86", "x64", "arm64"}
+
+// Config is the whole of msiforge.yaml.
+type Config struct {
+	Version       int      `yaml:"version"`
+	Product       Product  `yaml:"product"`
+	Console       Console  `yaml:"console"`
+	Architectures []string `yaml:"architectures"`
+	Output        Output   `yaml:"output"`
+
+	// Dir is the directory of the config file; relative paths in the
+	// config are resolved against it. Not part of the YAML.
+	Dir string `yaml:"-"`
+}
+
+// Product describes the product as Windows Installer shows it.
+type Product struct {
+	Name         string `yaml:"name"`          // ProductName, ≤ 63 characters
+	Manufacturer string `yaml:"manufacturer"`  // Manufacturer; also the vendor folder and registry key
+	Version      string `yaml:"version"`       // ProductVersion major.minor.build
+	UpgradeCode  string `yaml:"upgrade_code"`  // GUID, never changes between releases
+	Description  string `yaml:"description"`   // optional summary-info comment
+	Icon         string `yaml:"icon"`          // optional .ico for Add/Remove Programs and the shortcut
+	HelpURL      string `yaml:"help_url"`      // optional ARPHELPLINK
+	AboutURL     string `yaml:"about_url"`     // optional ARPURLINFOABOUT
+}
+
+// Console describes the support console package.
+type Console struct {
+	// Executable is the file name of the console program; it must be one
+	// of each architecture's payload files.
+	Executable string `yaml:"executable"`
+	// Payload lists the files installed into INSTALLDIR, per architecture.
+	Payload map[string][]string `yaml:"payload"`
+	// Shortcut is the Start-menu shortcut name; "" means the product name.
+	Shortcut Shortcut `yaml:"shortcut"`
+	// Defaults are the values the public properties take when msiexec is
+	// not given them.
+	Defaults Defaults `yaml:"defaults"`
+}
+
+// Shortcut configures the Start-menu shortcut to the console.
+type Shortcut struct {
+	Enabled *bool  `yaml:"enabled"` // default true
+	Name    string `yaml:"name"`    // default: product name
+}
+
+// Defaults are the defaults of the console MSI's public properties.
+type Defaults struct {
+	RunAtStartup     *int `yaml:"run_at_startup"`     // RUNATSTARTUP, 0 or 1
+	ShouldAutoUpdate *int `yaml:"should_auto_update"` // SHOULDAUTOUPDATE, 0 or 1
+}
+
+// Output names what build writes.
+type Output struct {
+	Dir  string `yaml:"dir"`  // default "dist"
+	Name string `yaml:"name"` // file name stem; default: the product name in lower-case with dashes
+}
+
+// Load reads, decodes and validates the config file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, path, filepath.Dir(abs))
+}
+
+// Parse decodes exactly one strict YAML document named name (used in
+// messages), applies defaults, resolves relative paths against dir and
+// validates the result.
+func Parse(data []byte, name, dir string) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, fmt.Errorf("%s: empty config (start from 'msiforge init')", name)
+	}
+	// Peek at the version leniently first, so a config from a newer
+	// msiforge gets a useful message rather than a list of unknown fields.
+	var peek struct {
+		Version any `yaml:"version"`
+	}
+	_ = doc.Decode(&peek)
+	if peek.Version != 1 {
+		line := lineOf(&doc, "version")
+		return nil, fmt.Errorf("%s:%d: version: %v is not supported (this msiforge reads version: 1)", name, line, orMissing(peek.Version))
+	}
+
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true) // a misspelt key is an error, not silently ignored
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+	}
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: want one YAML document, found more", name)
+	}
+	c.Dir = dir
+	c.applyDefaults()
+	if errs := c.validate(&doc); len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = fmt.Sprintf("  %s:%d: %s", name, e.line, e.msg)
+		}
+		return nil, &ValidationError{File: name, Problems: msgs}
+	}
+	return &c, nil
+}
+
+// ValidationError lists every problem found in a config.
+type ValidationError struct {
+	File     string
+	Problems []string // "  file:line: path: message"
+}
+
+func (e *ValidationError) Error() string {
+	n := len(e.Problems)
+	s := "s"
+	if n == 1 {
+		s = ""
+	}
+	return fmt.Sprintf("%s: %d problem%s:\n%s", e.File, n, s, strings.Join(e.Problems, "\n"))
+}
+
+func orMissing(v any) any {
+	if v == nil {
+		return "(missing)"
+	}
+	return v
+}
+
+// cleanYAMLError drops the "yaml: " prefix the library puts in front of its
+// messages, so ours read "file: line 3: field scop not found ...".
+func cleanYAMLError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.Replace(msg, "unmarshal errors:\n", "", 1)
+	return errors.New(msg)
+}
+
+func (c *Config) applyDefaults() {
+	if len(c.Architectures) == 0 {
+		c.Architectures = []string{"x86", "x64"}
+	}
+	if c.Output.Dir == "" {
+		c.Output.Dir = "dist"
+	}
+	if c.Output.Name == "" {
+		c.Output.Name = slug(c.Product.Name)
+	}
+	if c.Console.Shortcut.Enabled == nil {
+		t := true
+		c.Console.Shortcut.Enabled = &t
+	}
+	if c.Console.Shortcut.Name == "" {
+		c.Console.Shortcut.Name = c.Product.Name
+	}
+	zero := 0
+	if c.Console.Defaults.RunAtStartup == nil {
+		c.Console.Defaults.RunAtStartup = &zero
+	}
+	if c.Console.Defaults.ShouldAutoUpdate == nil {
+		z := 0
+		c.Console.Defaults.ShouldAutoUpdate = &z
+	}
+	c.Product.UpgradeCode = strings.ToUpper(strings.Trim(strings.TrimSpace(c.Product.UpgradeCode), "{}"))
+}
+
+// Path resolves p against the config file's directory.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// OutputDir is the resolved output directory.
+func (c *Config) OutputDir() string { return c.Path(c.Output.Dir) }
+
+// PayloadArchs returns the architectures with a payload, sorted in build order.
+func (c *Config) PayloadArchs() []string {
+	var out []string
+	for _, a := range Architectures {
+		if _, ok := c.Console.Payload[a]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// slug turns a product name into a file-name stem: lower case, ASCII
+// letters and digits, runs of anything else become one dash.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
+// sortedKeys returns m's keys in a stable order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,303 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// problem is one validation finding, located in the YAML source.
+type problem struct {
+	line int
+	msg  string // "path: message"
+}
+
+type validator struct {
+	doc  *yaml.Node
+	errs []problem
+}
+
+// addf records a problem about the value at path (dotted, with [i] for
+// list items), located at that value's line, or its nearest parent's.
+func (v *validator) addf(path, format string, args ...any) {
+	v.errs = append(v.errs, problem{line: lineOf(v.doc, path), msg: path + ": " + fmt.Sprintf(format, args...)})
+}
+
+const (
+	maxProductName = 63 // Windows Installer's limit for ProductName in ARP
+	maxName        = 127
+)
+
+var (
+	guidRE    = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
+	versionRE = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+	stemRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+)
+
+// forbidden are characters that may not appear in names msiforge uses as
+// Windows folder names or inside formatted MSI fields ([ ] { } would be
+// read as property references there).
+const forbidden = `\/:*?"<>|[]{}`
+
+func (c *Config) validate(doc *yaml.Node) []problem {
+	v := &validator{doc: doc}
+	p := c.Product
+	v.name("product.name", p.Name, maxProductName)
+	v.name("product.manufacturer", p.Manufacturer, maxName)
+	v.version("product.version", p.Version)
+	switch {
+	case p.UpgradeCode == "":
+		v.addf("product.upgrade_code", "is required: a GUID that stays the same for every release (generate one with 'uuidgen')")
+	case !guidRE.MatchString(p.UpgradeCode):
+		v.addf("product.upgrade_code", "%q is not a GUID (want XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hexadecimal)", p.UpgradeCode)
+	}
+	if hasControl(p.Description) {
+		v.addf("product.description", "must not contain control characters")
+	}
+	if p.Icon != "" {
+		if !strings.EqualFold(filepath.Ext(p.Icon), ".ico") {
+			v.addf("product.icon", "%q is not an .ico file", p.Icon)
+		} else {
+			v.regularFile("product.icon", c.Path(p.Icon))
+		}
+	}
+	v.url("product.help_url", p.HelpURL)
+	v.url("product.about_url", p.AboutURL)
+
+	c.validateConsole(v)
+
+	seen := map[string]bool{}
+	for i, a := range c.Architectures {
+		path := fmt.Sprintf("architectures[%d]", i)
+		switch {
+		case !isArch(a):
+			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
+		case seen[a]:
+			v.addf(path, "%q is listed twice", a)
+		case len(c.Console.Payload[a]) == 0:
+			v.addf(path, "%q has no payload (add console.payload.%s)", a, a)
+		}
+		seen[a] = true
+	}
+
+	if !stemRE.MatchString(c.Output.Name) {
+		v.addf("output.name", "%q is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)", c.Output.Name)
+	}
+	return v.errs
+}
+
+func (c *Config) validateConsole(v *validator) {
+	con := c.Console
+	exe := con.Executable
+	switch {
+	case exe == "":
+		v.addf("console.executable", "is required: the file name of the console program, one of the payload files")
+	case strings.ContainsAny(exe, `/\`) || filepath.Base(exe) != exe:
+		v.addf("console.executable", "%q must be a file name, not a path", exe)
+	case !strings.EqualFold(filepath.Ext(exe), ".exe"):
+		v.addf("console.executable", "%q must end in .exe", exe)
+	}
+	if len(con.Payload) == 0 {
+		v.addf("console.payload", "is required: the files to install, per architecture (x86, x64, arm64)")
+	}
+	for _, arch := range sortedKeys(con.Payload) {
+		files := con.Payload[arch]
+		path := "console.payload." + arch
+		if !isArch(arch) {
+			v.addf(path, "%q is not one of %s", arch, strings.Join(Architectures, ", "))
+			continue
+		}
+		if len(files) == 0 {
+			v.addf(path, "lists no files")
+			continue
+		}
+		names := map[string]int{}
+		hasExe := false
+		for i, f := range files {
+			fp := fmt.Sprintf("%s[%d]", path, i)
+			base := filepath.Base(f)
+			if strings.ContainsAny(base, forbidden) || hasControl(base) {
+				v.addf(fp, "file name %q contains a character Windows does not allow (%s or a control character)", base, forbidden)
+				continue
+			}
+			if j, dup := names[strings.ToLower(base)]; dup {
+				v.addf(fp, "file name %q is already used by %s[%d] (Windows file names are case-insensitive)", base, path, j)
+				continue
+			}
+			names[strings.ToLower(base)] = i
+			v.regularFile(fp, c.Path(f))
+			if strings.EqualFold(base, exe) {
+				hasExe = true
+			}
+		}
+		if exe != "" && !hasExe {
+			v.addf(path, "does not contain the console executable %q", exe)
+		}
+	}
+	if *con.Shortcut.Enabled {
+		v.name("console.shortcut.name", con.Shortcut.Name, maxName)
+	}
+	v.bit("console.defaults.run_at_startup", *con.Defaults.RunAtStartup)
+	v.bit("console.defaults.should_auto_update", *con.Defaults.ShouldAutoUpdate)
+}
+
+func (v *validator) name(path, s string, max int) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		v.addf(path, "is required and must not be blank")
+	case hasControl(s):
+		v.addf(path, "%q must not contain control characters", s)
+	case strings.ContainsAny(s, forbidden):
+		v.addf(path, "%q must not contain any of %s (it is used as a Windows folder name and in formatted MSI fields)", s, forbidden)
+	case len([]rune(s)) > max:
+		v.addf(path, "%q is %d characters long; at most %d are allowed", s, len([]rune(s)), max)
+	case s != strings.TrimSpace(s) || strings.HasSuffix(s, "."):
+		v.addf(path, "%q must not start or end with a space or end with a dot (Windows trims them from folder names)", s)
+	}
+}
+
+// version checks a ProductVersion: Windows Installer compares only the
+// first three fields, major ≤ 255, minor ≤ 255, build ≤ 65535.
+func (v *validator) version(path, s string) {
+	const rule = "want major.minor.build with major and minor at most 255 and build at most 65535"
+	if s == "" {
+		v.addf(path, "is required (%s)", rule)
+		return
+	}
+	m := versionRE.FindStringSubmatch(s)
+	if m == nil {
+		hint := ""
+		switch n := strings.Count(s, "."); {
+		case strings.ContainsAny(s, "-+"):
+			hint = "; pre-release and build suffixes are not allowed"
+		case n == 3:
+			hint = "; Windows Installer ignores a 4th field, so upgrades would not be detected"
+		case n < 2:
+			hint = "; all three fields are needed"
+		}
+		v.addf(path, "%q is not a valid ProductVersion (%s%s)", s, rule, hint)
+		return
+	}
+	limits := []int{255, 255, 65535}
+	fields := []string{"major", "minor", "build"}
+	for i, lim := range limits {
+		n, err := strconv.Atoi(m[i+1])
+		if err != nil || n > lim {
+			v.addf(path, "%q: %s %s is larger than %d (%s)", s, fields[i], m[i+1], lim, rule)
+			return
+		}
+	}
+}
+
+func (v *validator) bit(path string, n int) {
+	if n != 0 && n != 1 {
+		v.addf(path, "%d is not allowed (want 0 or 1)", n)
+	}
+}
+
+func (v *validator) url(path, s string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || hasControl(s) {
+		v.addf(path, "%q is not an absolute http or https URL", s)
+	}
+}
+
+func (v *validator) regularFile(path, file string) {
+	fi, err := os.Stat(file)
+	switch {
+	case os.IsNotExist(err):
+		v.addf(path, "file %s does not exist", file)
+	case err != nil:
+		v.addf(path, "%v", err)
+	case !fi.Mode().IsRegular():
+		v.addf(path, "%s is not a regular file", file)
+	}
+}
+
+func isArch(a string) bool {
+	for _, x := range Architectures {
+		if a == x {
+			return true
+		}
+	}
+	return false
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+// lineOf finds the line of the value at a dotted path ("product.version",
+// "console.payload.x64[1]") in the document, falling back to the deepest
+// existing parent so every problem gets a line.
+func lineOf(doc *yaml.Node, path string) int {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, seg := range splitPath(path) {
+		next := child(n, seg)
+		if next == nil {
+			return line
+		}
+		n = next
+		line = n.Line
+	}
+	return line
+}
+
+// splitPath splits "a.b[2]" into "a", "b", "[2]".
+func splitPath(path string) []string {
+	var out []string
+	for _, part := range strings.Split(path, ".") {
+		for {
+			i := strings.IndexByte(part, '[')
+			if i < 0 {
+				break
+			}
+			if i > 0 {
+				out = append(out, part[:i])
+			}
+			j := strings.IndexByte(part, ']')
+			if j < i {
+				break
+			}
+			out = append(out, part[i:j+1])
+			part = part[j+1:]
+		}
+		if part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func child(n *yaml.Node, seg string) *yaml.Node {
+	if strings.HasPrefix(seg, "[") {
+		i, err := strconv.Atoi(strings.Trim(seg, "[]"))
+		if n.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(n.Content) {
+			return nil
+		}
+		return n.Content[i]
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == seg {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

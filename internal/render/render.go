@@ -1,0 +1,100 @@
+// Package render turns the typed WiX models into source text with the
+// embedded templates, and checks that what it produced is well-formed XML
+// before any compiler sees it.
+package render
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"text/template"
+
+	"github.com/Masterminds/sprig/v3"
+)
+
+// sprigAllowed are the only sprig functions templates may use. The full
+// set includes randomness, the clock and the environment, which would make
+// the output depend on something other than the config.
+var sprigAllowed = []string{"list", "join", "upper", "lower", "trim", "default", "replace", "splitList", "hasPrefix", "hasSuffix"}
+
+// Funcs is the template function allow-list.
+func Funcs() template.FuncMap {
+	all := sprig.TxtFuncMap()
+	fm := template.FuncMap{"xml": EscapeXML}
+	for _, name := range sprigAllowed {
+		fm[name] = all[name]
+	}
+	return fm
+}
+
+// EscapeXML escapes s for an XML attribute or text node of a wixl source:
+// the XML specials, and '$', which wixl's preprocessor would otherwise read
+// as the start of a variable (or drop).
+func EscapeXML(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return strings.ReplaceAll(b.String(), "$", "$$")
+}
+
+// Templates is a parsed template set.
+type Templates struct {
+	t *template.Template
+}
+
+// Parse parses every *.tmpl file of fsys (templates.FS, os.DirFS(dir) for
+// --templates, or an fstest.MapFS in tests). Templates are named by their
+// path, e.g. "msi/console.wxs.tmpl".
+func Parse(fsys fs.FS) (*Templates, error) {
+	root := template.New("").Funcs(Funcs()).Option("missingkey=error")
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".tmpl") {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		if _, err := root.New(path).Parse(string(b)); err != nil {
+			return fmt.Errorf("parse template: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Templates{t: root}, nil
+}
+
+// Render executes the template name with data and checks that the result
+// is well-formed XML.
+func (ts *Templates) Render(name string, data any) ([]byte, error) {
+	t := ts.t.Lookup(name)
+	if t == nil {
+		return nil, fmt.Errorf("render: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	if err := WellFormed(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("render %s: output is not well-formed XML: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WellFormed reports the first XML syntax error in b, with its line.
+func WellFormed(b []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

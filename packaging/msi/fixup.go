@@ -1,0 +1,189 @@
+package msi
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/wix"
+)
+
+// A Fix corrects one thing wixl gets wrong in a built MSI, and proves it:
+// Check reads the tables back and fails if the MSI is not as asked.
+type Fix struct {
+	Name  string
+	Apply func(ctx context.Context, run execx.Runner, path string) error
+	Check func(ctx context.Context, run execx.Runner, path string) error
+}
+
+// ApplyFixes applies each fix, then checks each one against the result.
+func ApplyFixes(ctx context.Context, run execx.Runner, path string, fixes []Fix) error {
+	for _, f := range fixes {
+		if err := f.Apply(ctx, run, path); err != nil {
+			return fmt.Errorf("fix-up %s: %w", f.Name, err)
+		}
+	}
+	for _, f := range fixes {
+		if err := f.Check(ctx, run, path); err != nil {
+			return fmt.Errorf("fix-up %s did not take: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+// ConsoleFixes are the fix-ups of the console MSI.
+func ConsoleFixes(m *wix.Console) []Fix {
+	fixes := []Fix{FixHKMU()}
+	for _, cc := range m.ComponentConditions {
+		fixes = append(fixes, FixComponentCondition(cc.Component, cc.Condition))
+	}
+	fixes = append(fixes, FixSecureProperties(m.SecureProperties))
+	if !strings.HasPrefix(m.Template, "Intel;") && !strings.HasPrefix(m.Template, "x64;") {
+		fixes = append(fixes, FixTemplate(m.Template))
+	}
+	return fixes
+}
+
+// hkmu is the Registry.Root value of HKMU ("HKCU for a per-user install,
+// HKLM for a per-machine one"); wixl 0.101 writes 4, which Windows
+// Installer skips without an error.
+const hkmu = "-1"
+
+// FixHKMU rewrites wixl's Root 4 to -1.
+func FixHKMU() Fix {
+	return Fix{
+		Name: "HKMU registry root",
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			return msitools.Query(ctx, run, path, "UPDATE `Registry` SET `Root` = -1 WHERE `Root` = 4")
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			t, err := msitools.Export(ctx, run, path, "Registry")
+			if err != nil {
+				return err
+			}
+			root := t.Col("Root")
+			for _, r := range t.Rows {
+				if r[root] == "4" {
+					return fmt.Errorf("Registry row %s still has Root 4", r[0])
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// FixComponentCondition sets a Component table condition (wixl 0.101
+// aborts on <Condition> in a Component and ignores the Condition attribute).
+func FixComponentCondition(component, condition string) Fix {
+	return Fix{
+		Name: "condition of component " + component,
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			return msitools.Query(ctx, run, path, fmt.Sprintf("UPDATE `Component` SET `Condition` = %s WHERE `Component` = %s",
+				msitools.Quote(condition), msitools.Quote(component)))
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			t, err := msitools.Export(ctx, run, path, "Component")
+			if err != nil {
+				return err
+			}
+			got, ok := t.Lookup("Component", component, "Condition")
+			if !ok {
+				return fmt.Errorf("no component %s", component)
+			}
+			if got != condition {
+				return fmt.Errorf("component %s has condition %q, want %q", component, got, condition)
+			}
+			return nil
+		},
+	}
+}
+
+// FixSecureProperties adds props to SecureCustomProperties, so a
+// per-machine install passes them from the client to the elevated server.
+// wixl ignores Property/@Secure; its MajorUpgrade already created the row.
+func FixSecureProperties(props []string) Fix {
+	want := func(existing string) string {
+		set := map[string]bool{}
+		for _, p := range strings.Split(existing, ";") {
+			if p != "" {
+				set[p] = true
+			}
+		}
+		for _, p := range props {
+			set[p] = true
+		}
+		all := make([]string, 0, len(set))
+		for p := range set {
+			all = append(all, p)
+		}
+		sort.Strings(all)
+		return strings.Join(all, ";")
+	}
+	read := func(ctx context.Context, run execx.Runner, path string) (string, bool, error) {
+		t, err := msitools.Export(ctx, run, path, "Property")
+		if err != nil {
+			return "", false, err
+		}
+		v, ok := t.Lookup("Property", "SecureCustomProperties", "Value")
+		return v, ok, nil
+	}
+	return Fix{
+		Name: "SecureCustomProperties",
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			cur, ok, err := read(ctx, run, path)
+			if err != nil {
+				return err
+			}
+			q := fmt.Sprintf("UPDATE `Property` SET `Value` = %s WHERE `Property` = 'SecureCustomProperties'", msitools.Quote(want(cur)))
+			if !ok {
+				q = fmt.Sprintf("INSERT INTO `Property` (`Property`, `Value`) VALUES ('SecureCustomProperties', %s)", msitools.Quote(want("")))
+			}
+			return msitools.Query(ctx, run, path, q)
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			cur, _, err := read(ctx, run, path)
+			if err != nil {
+				return err
+			}
+			have := map[string]bool{}
+			for _, p := range strings.Split(cur, ";") {
+				have[p] = true
+			}
+			for _, p := range props {
+				if !have[p] {
+					return fmt.Errorf("SecureCustomProperties %q lacks %s", cur, p)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// FixTemplate sets the summary Template (platform;language), for the
+// platforms wixl cannot target (arm64): the package is compiled as x64 and
+// relabelled, keeping subject, author and package code.
+func FixTemplate(template string) Fix {
+	return Fix{
+		Name: "summary template " + template,
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			s, err := msitools.Summary(ctx, run, path)
+			if err != nil {
+				return err
+			}
+			return msitools.SetSummary(ctx, run, path, s["Subject"], s["Author"], template, s["Revision number (UUID)"])
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			s, err := msitools.Summary(ctx, run, path)
+			if err != nil {
+				return err
+			}
+			if s["Template"] != template {
+				return fmt.Errorf("summary Template is %q, want %q", s["Template"], template)
+			}
+			return nil
+		},
+	}
+}

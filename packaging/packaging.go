@@ -1,0 +1,84 @@
+// Package packaging holds what every installer builder shares: the
+// description of a built artifact and the atomic way outputs are written.
+package packaging
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Kinds of artifact.
+const (
+	KindConsoleMSI = "console-msi"
+)
+
+// Artifact is one file a build wrote.
+type Artifact struct {
+	Path        string `json:"path"`
+	Kind        string `json:"kind"`
+	Arch        string `json:"arch"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	ProductCode string `json:"product_code,omitempty"`
+	UpgradeCode string `json:"upgrade_code,omitempty"`
+	Version     string `json:"version,omitempty"`
+}
+
+// WorkDir makes a temporary build directory next to out, so the finished
+// file can be renamed into place atomically (same file system). The caller
+// removes it.
+func WorkDir(out string) (string, error) {
+	dir := filepath.Dir(out)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create output directory: %w", err)
+	}
+	return os.MkdirTemp(dir, ".msiforge-"+filepath.Base(out)+"-")
+}
+
+// Commit renames tmp to out (atomically replacing any old out) and
+// returns out's size and SHA-256.
+func Commit(tmp, out string) (size int64, sum string, err error) {
+	f, err := os.Open(tmp)
+	if err != nil {
+		return 0, "", err
+	}
+	h := sha256.New()
+	size, err = io.Copy(h, f)
+	f.Close()
+	if err != nil {
+		return 0, "", fmt.Errorf("hash %s: %w", tmp, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return 0, "", err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return 0, "", fmt.Errorf("write %s: %w", out, err)
+	}
+	return size, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CopyFile copies src to dst (creating dst's directory), for staging
+// payload files into a build directory.
+func CopyFile(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	return out.Close()
+}

@@ -1,0 +1,211 @@
+package wix
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/matrix"
+)
+
+// Console is everything the console MSI template needs for one architecture.
+type Console struct {
+	ProductName  string
+	Manufacturer string
+	Version      string
+	UpgradeCode  string // {GUID}
+	ProductCode  string // {GUID}, derived per version and architecture
+	Description  string
+	HelpURL      string
+	AboutURL     string
+
+	Arch     string // x86, x64, arm64
+	WixlArch string // the -a value wixl accepts: x86 or x64 (arm64 is patched after the build)
+	Win64    bool   // components are 64-bit (x64, arm64)
+	// ProgramFiles is the per-machine root: ProgramFilesFolder or ProgramFiles64Folder.
+	ProgramFiles string
+	// Template is the summary Template the finished MSI must carry.
+	Template string
+
+	Icon  *File // optional product icon (Id and Source used)
+	Files []File
+	Exe   File // the console executable (also in Files)
+
+	SettingsKey    string // registry key under HKMU holding settings and remembered values
+	SettingsGUID   string
+	RunValueName   string // name of the Run value
+	RunGUID        string
+	Shortcut       *Shortcut
+	UserInstallDir string // per-user default INSTALLDIR, a formatted value
+
+	Defaults Defaults
+
+	LaunchConditions    []LaunchCondition
+	ComponentConditions []ComponentCondition // applied after the build (wixl cannot)
+	SecureProperties    []string             // appended to SecureCustomProperties after the build
+}
+
+// File is one installed file and its component. wixl refuses absolute
+// source paths, and the build stages payload files anyway (to pin their
+// times), so the .wxs names them relative to the build directory.
+type File struct {
+	ID          string // File Id
+	Name        string // installed file name
+	Source      string // path written in the .wxs, relative to the build directory
+	Path        string // the file on the build host, copied to Source before compiling
+	ComponentID string
+	GUID        string
+}
+
+// Shortcut is the Start-menu shortcut to the console.
+type Shortcut struct {
+	Name        string
+	Folder      string // folder under the Start menu's Programs
+	ComponentID string
+	GUID        string
+}
+
+// Defaults are the property defaults as MSI strings.
+type Defaults struct {
+	RunAtStartup     string
+	ShouldAutoUpdate string
+}
+
+// LaunchCondition refuses an install when Condition is false.
+type LaunchCondition struct {
+	Condition string
+	Message   string
+}
+
+// ComponentCondition is a Component table condition.
+type ComponentCondition struct {
+	Component string
+	Condition string
+}
+
+// IDs of the fixed components, referenced by the fix-ups.
+const (
+	SettingsComponent = "Settings"
+	RunComponent      = "RunAtStartup"
+)
+
+// arch facts: wixl's -a value, whether components are 64-bit, the
+// per-machine Program Files folder and the summary Template platform.
+var archs = map[string]struct {
+	wixl, programFiles, platform string
+	win64                        bool
+}{
+	"x86":   {"x86", "ProgramFilesFolder", "Intel", false},
+	"x64":   {"x64", "ProgramFiles64Folder", "x64", true},
+	"arm64": {"x64", "ProgramFiles64Folder", "Arm64", true},
+}
+
+// NewConsole builds the console model for one architecture of a validated config.
+func NewConsole(c *config.Config, arch string) (*Console, error) {
+	a, ok := archs[arch]
+	if !ok {
+		return nil, fmt.Errorf("architecture %q is not one of %s", arch, strings.Join(config.Architectures, ", "))
+	}
+	payload := c.Console.Payload[arch]
+	if len(payload) == 0 {
+		return nil, fmt.Errorf("console.payload.%s: no files", arch)
+	}
+	p := c.Product
+	ns := p.UpgradeCode
+	m := &Console{
+		ProductName:    p.Name,
+		Manufacturer:   p.Manufacturer,
+		Version:        p.Version,
+		UpgradeCode:    "{" + p.UpgradeCode + "}",
+		ProductCode:    StableGUID(ns, "console", "product", p.Version, arch),
+		Description:    p.Description,
+		HelpURL:        p.HelpURL,
+		AboutURL:       p.AboutURL,
+		Arch:           arch,
+		WixlArch:       a.wixl,
+		Win64:          a.win64,
+		ProgramFiles:   a.programFiles,
+		Template:       a.platform + ";1033",
+		SettingsKey:    `Software\` + p.Manufacturer + `\` + p.Name,
+		SettingsGUID:   StableGUID(ns, "console", arch, "component", SettingsComponent),
+		RunValueName:   p.Name,
+		RunGUID:        StableGUID(ns, "console", arch, "component", RunComponent),
+		UserInstallDir: "[LocalAppDataFolder]" + p.Manufacturer + `\` + p.Name + `\`,
+		Defaults: Defaults{
+			RunAtStartup:     strconv.Itoa(*c.Console.Defaults.RunAtStartup),
+			ShouldAutoUpdate: strconv.Itoa(*c.Console.Defaults.ShouldAutoUpdate),
+		},
+		LaunchConditions: []LaunchCondition{
+			{matrix.CondValidAllUsers, matrix.MsgAllUsers},
+			{matrix.CondValidRunAtStartup, matrix.MsgRunAtStartup},
+			{matrix.CondValidShouldAutoUpdate, matrix.MsgShouldAutoUpdate},
+		},
+		ComponentConditions: []ComponentCondition{{RunComponent, matrix.CondRunAtStartup}},
+		SecureProperties:    append([]string(nil), matrix.SecureProperties...),
+	}
+	if p.Icon != "" {
+		m.Icon = &File{ID: "ProductIcon.ico", Name: filepath.Base(p.Icon), Source: "icon/" + filepath.Base(p.Icon), Path: c.Path(p.Icon)}
+	}
+	for _, f := range payload {
+		name := filepath.Base(f)
+		key := strings.ToLower(name)
+		file := File{
+			ID:          Identifier("F_", name),
+			Name:        name,
+			Source:      "payload/" + name,
+			Path:        c.Path(f),
+			ComponentID: Identifier("C_", name),
+			GUID:        StableGUID(ns, "console", arch, "file", key),
+		}
+		m.Files = append(m.Files, file)
+		if strings.EqualFold(name, c.Console.Executable) {
+			m.Exe = file
+		}
+	}
+	// Table order follows the file names, not the config's list order, so
+	// reordering the config does not change the MSI.
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].ID < m.Files[j].ID })
+	if m.Exe.ID == "" {
+		return nil, fmt.Errorf("console.payload.%s: does not contain the console executable %q", arch, c.Console.Executable)
+	}
+	if *c.Console.Shortcut.Enabled {
+		m.Shortcut = &Shortcut{
+			Name:        c.Console.Shortcut.Name,
+			Folder:      p.Name,
+			ComponentID: "StartMenuShortcut",
+			GUID:        StableGUID(ns, "console", arch, "component", "StartMenuShortcut"),
+		}
+	}
+	return m, nil
+}
+
+// Remembered is a public property stored under the settings key and read
+// back by a RegistrySearch, so maintenance installs see the original value.
+type Remembered struct {
+	Property string // INSTALLDIR
+	Name     string // registry value name and action-name stem: InstallDir
+}
+
+// Remembered lists the remembered properties in sequence order.
+func (*Console) Remembered() []Remembered {
+	return []Remembered{
+		{matrix.PropInstallDir, "InstallDir"},
+		{matrix.PropRunAtStartup, "RunAtStartup"},
+		{matrix.PropShouldAutoUpdate, "ShouldAutoUpdate"},
+	}
+}
+
+// SettingsComponent and RunComponent name the fixed components.
+func (*Console) SettingsComponent() string { return SettingsComponent }
+
+// RunComponent is the Id of the Run value's component.
+func (*Console) RunComponent() string { return RunComponent }
+
+// CondPerUser and CondAutoUpdate expose the matrix's conditions to the template.
+func (*Console) CondPerUser() string { return matrix.CondPerUser }
+
+// CondAutoUpdate is when the effective auto-update value is 1.
+func (*Console) CondAutoUpdate() string { return matrix.CondAutoUpdate }
