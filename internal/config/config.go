@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -34,14 +35,14 @@ type Config struct {
 
 // Product describes the product as Windows Installer shows it.
 type Product struct {
-	Name         string `yaml:"name"`          // ProductName, ≤ 63 characters
-	Manufacturer string `yaml:"manufacturer"`  // Manufacturer; also the vendor folder and registry key
-	Version      string `yaml:"version"`       // ProductVersion major.minor.build
-	UpgradeCode  string `yaml:"upgrade_code"`  // GUID, never changes between releases
-	Description  string `yaml:"description"`   // optional summary-info comment
-	Icon         string `yaml:"icon"`          // optional .ico for Add/Remove Programs and the shortcut
-	HelpURL      string `yaml:"help_url"`      // optional ARPHELPLINK
-	AboutURL     string `yaml:"about_url"`     // optional ARPURLINFOABOUT
+	Name         string `yaml:"name"`         // ProductName, ≤ 63 characters
+	Manufacturer string `yaml:"manufacturer"` // Manufacturer; also the vendor folder and registry key
+	Version      string `yaml:"version"`      // ProductVersion major.minor.build
+	UpgradeCode  string `yaml:"upgrade_code"` // GUID, never changes between releases
+	Description  string `yaml:"description"`  // optional summary-info comment
+	Icon         string `yaml:"icon"`         // optional .ico for Add/Remove Programs and the shortcut
+	HelpURL      string `yaml:"help_url"`     // optional ARPHELPLINK
+	AboutURL     string `yaml:"about_url"`    // optional ARPURLINFOABOUT
 }
 
 // Console describes the support console package.
@@ -95,7 +96,7 @@ func Load(path string) (*Config, error) {
 func Parse(data []byte, name, dir string) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+		return nil, yamlError(name, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty config (start from 'msiforge init')", name)
@@ -115,7 +116,7 @@ func Parse(data []byte, name, dir string) (*Config, error) {
 	dec.KnownFields(true) // a misspelt key is an error, not silently ignored
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, cleanYAMLError(err))
+		return nil, yamlError(name, err)
 	}
 	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: want one YAML document, found more", name)
@@ -154,13 +155,36 @@ func orMissing(v any) any {
 	return v
 }
 
-// cleanYAMLError drops the "yaml: " prefix the library puts in front of its
-// messages, so ours read "file: line 3: field scop not found ...".
-func cleanYAMLError(err error) error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = strings.Replace(msg, "unmarshal errors:\n", "", 1)
-	return errors.New(msg)
+var (
+	yamlLineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+)
+
+// yamlError turns the YAML library's errors into msiforge's "file:line:
+// message" form; type errors (unknown fields, wrong types) are all reported
+// at once, like validation problems.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		ve := &ValidationError{File: name}
+		for _, e := range te.Errors {
+			ve.Problems = append(ve.Problems, "  "+locate(name, e))
+		}
+		return ve
+	}
+	return errors.New(locate(name, err.Error()))
+}
+
+func locate(name, msg string) string {
+	m := yamlLineRE.FindStringSubmatch(strings.TrimSpace(msg))
+	if m == nil {
+		return name + ": " + strings.TrimPrefix(msg, "yaml: ")
+	}
+	text := m[2]
+	if f := unknownFieldRE.FindStringSubmatch(text); f != nil {
+		text = fmt.Sprintf("unknown field %q in %s (see the configuration reference in README.md)", f[1], strings.ToLower(f[2]))
+	}
+	return fmt.Sprintf("%s:%s: %s", name, m[1], text)
 }
 
 func (c *Config) applyDefaults() {

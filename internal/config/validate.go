@@ -96,6 +96,7 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 func (c *Config) validateConsole(v *validator) {
 	con := c.Console
 	exe := con.Executable
+	exeOK := false
 	switch {
 	case exe == "":
 		v.addf("console.executable", "is required: the file name of the console program, one of the payload files")
@@ -103,6 +104,8 @@ func (c *Config) validateConsole(v *validator) {
 		v.addf("console.executable", "%q must be a file name, not a path", exe)
 	case !strings.EqualFold(filepath.Ext(exe), ".exe"):
 		v.addf("console.executable", "%q must end in .exe", exe)
+	default:
+		exeOK = true
 	}
 	if len(con.Payload) == 0 {
 		v.addf("console.payload", "is required: the files to install, per architecture (x86, x64, arm64)")
@@ -137,7 +140,7 @@ func (c *Config) validateConsole(v *validator) {
 				hasExe = true
 			}
 		}
-		if exe != "" && !hasExe {
+		if exeOK && !hasExe {
 			v.addf(path, "does not contain the console executable %q", exe)
 		}
 	}

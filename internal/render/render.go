@@ -34,10 +34,16 @@ func Funcs() template.FuncMap {
 // the XML specials, and '$', which wixl's preprocessor would otherwise read
 // as the start of a variable (or drop).
 func EscapeXML(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return strings.ReplaceAll(b.String(), "$", "$$")
+	return xmlEscaper.Replace(s)
 }
+
+// xmlEscaper uses the named entities, which read better in golden files
+// than encoding/xml's numeric ones.
+var xmlEscaper = strings.NewReplacer(
+	"&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;",
+	"\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;",
+	"$", "$$",
+)
 
 // Templates is a parsed template set.
 type Templates struct {

@@ -1,0 +1,53 @@
+# msiforge: build, test and demo targets. `make demo` and `make test` install
+# what they need (Debian/Ubuntu, as root) and work on a fresh machine.
+GO      ?= go
+BIN     := bin/msiforge
+EXAMPLE := examples/console
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+# Tools the build needs (wixl, msitools) and the tests use (nsis, wine).
+BUILD_PKGS := wixl msitools
+TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode
+GOLDEN_PKGS := ./wix/... ./internal/...
+
+.PHONY: all build demo test golden deps deps-test payload clean fmt vet
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "-X github.com/msiforge/msiforge/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/msiforge
+
+# deps installs the missing Debian packages when running as root on a
+# Debian-like system, and otherwise prints the command to run.
+deps:
+	@scripts/deps.sh $(BUILD_PKGS)
+
+deps-test:
+	@scripts/deps.sh $(TEST_PKGS)
+
+# payload cross-compiles the sample console for the three Windows architectures.
+payload:
+	@for a in x86:386 x64:amd64 arm64:arm64; do \
+	  arch=$${a%%:*}; goarch=$${a##*:}; \
+	  GOOS=windows GOARCH=$$goarch CGO_ENABLED=0 $(GO) build -trimpath \
+	    -ldflags "-s -w -buildid= -X main.version=1.4.2" \
+	    -o $(EXAMPLE)/build/$$arch/ExampleConsole.exe ./$(EXAMPLE)/console || exit 1; \
+	done
+
+demo: deps build payload
+	$(BIN) build -f $(EXAMPLE)/msiforge.yaml -o dist
+
+test: deps-test payload
+	$(GO) test ./...
+
+# golden rewrites the golden files; review the diff like code.
+golden: payload
+	$(GO) test ./wix/... ./internal/... ./cmd/... -update
+
+fmt:
+	gofmt -l -w .
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin dist $(EXAMPLE)/build

@@ -1,0 +1,234 @@
+package release_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/matrix"
+	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/release"
+	"github.com/msiforge/msiforge/internal/testutil"
+	"github.com/msiforge/msiforge/packaging"
+)
+
+// buildExample builds the example for archs with the real wixl into a
+// temporary directory.
+func buildExample(t *testing.T, archs ...string) []packaging.Artifact {
+	t.Helper()
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
+	c := loadExample(t, archs...)
+	c.Product.Manufacturer = "Example & Sons' $Corp" // XML and preprocessor specials survive the build
+	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return arts
+}
+
+func export(t *testing.T, path, table string) *msitools.Table {
+	t.Helper()
+	tab, err := msitools.Export(context.Background(), execx.OS{}, path, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func value(t *testing.T, tab *msitools.Table, key, keyValue, col string) string {
+	t.Helper()
+	v, ok := tab.Lookup(key, keyValue, col)
+	if !ok {
+		t.Errorf("%s: no row %s=%s", tab.Name, key, keyValue)
+	}
+	return v
+}
+
+// TestBuildTables builds the console MSIs with wixl and reads every table
+// the install-scope × auto-update rules depend on back with msiinfo.
+func TestBuildTables(t *testing.T) {
+	arts := buildExample(t, "x86", "x64", "arm64")
+	templates := map[string]string{"x86": "Intel;1033", "x64": "x64;1033", "arm64": "Arm64;1033"}
+	for _, a := range arts {
+		t.Run(a.Arch, func(t *testing.T) {
+			if want := "example-console-1.4.2-" + a.Arch + ".msi"; filepath.Base(a.Path) != want {
+				t.Errorf("file name %s, want %s", filepath.Base(a.Path), want)
+			}
+			if a.Size == 0 || len(a.SHA256) != 64 || a.Kind != packaging.KindConsoleMSI {
+				t.Errorf("artifact %+v", a)
+			}
+
+			sum, err := msitools.Summary(context.Background(), execx.OS{}, a.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum["Template"] != templates[a.Arch] {
+				t.Errorf("Template = %q, want %q", sum["Template"], templates[a.Arch])
+			}
+			// 10 = compressed (2) + no elevation (8): a per-user package.
+			if !strings.HasPrefix(sum["Source"], "10 ") {
+				t.Errorf("Word Count (Source) = %q, want 10: compressed, no elevation", sum["Source"])
+			}
+
+			prop := export(t, a.Path, "Property")
+			if got := value(t, prop, "Property", "ProductCode", "Value"); got != a.ProductCode {
+				t.Errorf("ProductCode = %s, want the derived %s", got, a.ProductCode)
+			}
+			if got := value(t, prop, "Property", "UpgradeCode", "Value"); got != "{3F6C1B0E-8E4A-4C53-9D0B-6A1E2F3C4D5E}" {
+				t.Errorf("UpgradeCode = %s", got)
+			}
+			if got := value(t, prop, "Property", "Manufacturer", "Value"); got != "Example & Sons' $Corp" {
+				t.Errorf("Manufacturer = %q: escaping changed the value", got)
+			}
+			if _, ok := prop.Lookup("Property", "ALLUSERS", "Value"); ok {
+				t.Error("Property ALLUSERS is set; the default must be empty (per-user)")
+			}
+			secure := strings.Split(value(t, prop, "Property", "SecureCustomProperties", "Value"), ";")
+			for _, p := range append([]string{"WIX_UPGRADE_DETECTED", "WIX_DOWNGRADE_DETECTED"}, matrix.SecureProperties...) {
+				if !slices.Contains(secure, p) {
+					t.Errorf("SecureCustomProperties %v lacks %s", secure, p)
+				}
+			}
+
+			reg := export(t, a.Path, "Registry")
+			key := `Software\Example & Sons' $Corp\Example Support Console`
+			want := map[string]string{ // Name -> Value, all under HKMU
+				"InstallDir": "[INSTALLDIR]", "RunAtStartup": "[RUNATSTARTUP]", "ShouldAutoUpdate": "[SHOULDAUTOUPDATE]",
+				"AutoUpdate": "[EffectiveAutoUpdate]", "AllUsers": "[ALLUSERS]", "Version": "[ProductVersion]",
+				"StartMenuShortcut": "#1",
+			}
+			for _, r := range reg.Rows {
+				root, k, name, val, comp := r[reg.Col("Root")], r[reg.Col("Key")], r[reg.Col("Name")], r[reg.Col("Value")], r[reg.Col("Component_")]
+				if root != "-1" {
+					t.Errorf("Registry %s\\%s has Root %s, want -1 (HKMU)", k, name, root)
+				}
+				switch {
+				case k == `Software\Microsoft\Windows\CurrentVersion\Run`:
+					if name != "Example Support Console" || val != `"[INSTALLDIR]ExampleConsole.exe"` || comp != "RunAtStartup" {
+						t.Errorf("Run value row = %v", r)
+					}
+					delete(want, "Run")
+				case k == key:
+					if w, ok := want[name]; !ok || w != val {
+						t.Errorf("settings value %s = %q, want %q", name, val, w)
+					}
+					delete(want, name)
+				default:
+					t.Errorf("unexpected Registry row %v", r)
+				}
+			}
+			if len(want) > 0 {
+				t.Errorf("settings values missing: %v", want)
+			}
+
+			comp := export(t, a.Path, "Component")
+			if got := value(t, comp, "Component", "RunAtStartup", "Condition"); got != matrix.CondRunAtStartup {
+				t.Errorf("RunAtStartup component condition = %q, want %q", got, matrix.CondRunAtStartup)
+			}
+			attrs := value(t, comp, "Component", "Settings", "Attributes")
+			if is64 := a.Arch != "x86"; is64 != (attrs == "260") {
+				t.Errorf("Settings component attributes %s for %s (256 = 64-bit, 4 = registry key path)", attrs, a.Arch)
+			}
+
+			lc := export(t, a.Path, "LaunchCondition")
+			for _, c := range []string{"NOT WIX_DOWNGRADE_DETECTED", matrix.CondValidAllUsers, matrix.CondValidRunAtStartup, matrix.CondValidShouldAutoUpdate} {
+				if _, ok := lc.Lookup("Condition", c, "Description"); !ok {
+					t.Errorf("LaunchCondition %q missing", c)
+				}
+			}
+
+			up := export(t, a.Path, "Upgrade")
+			if len(up.Rows) != 2 {
+				t.Fatalf("Upgrade has %d rows, want 2 (upgrade and downgrade detection)", len(up.Rows))
+			}
+			for _, r := range up.Rows {
+				if r[up.Col("UpgradeCode")] != "{3F6C1B0E-8E4A-4C53-9D0B-6A1E2F3C4D5E}" {
+					t.Errorf("Upgrade row %v has another UpgradeCode", r)
+				}
+			}
+
+			seq := export(t, a.Path, "InstallExecuteSequence")
+			for action, cond := range map[string]string{
+				"AutoUpdateOn":           matrix.CondAutoUpdate,
+				"SetUserInstallDir":      "NOT INSTALLDIR AND " + matrix.CondPerUser,
+				"RemoveExistingProducts": "",
+			} {
+				if got := value(t, seq, "Action", action, "Condition"); got != cond {
+					t.Errorf("InstallExecuteSequence %s condition %q, want %q", action, got, cond)
+				}
+			}
+			ca := export(t, a.Path, "CustomAction")
+			if got := value(t, ca, "Action", "SetUserInstallDir", "Target"); got != `[LocalAppDataFolder]Example & Sons' $Corp\Example Support Console\` {
+				t.Errorf("per-user INSTALLDIR default = %q", got)
+			}
+			dir := export(t, a.Path, "Directory")
+			pf := map[string]string{"x86": "ProgramFilesFolder", "x64": "ProgramFiles64Folder", "arm64": "ProgramFiles64Folder"}[a.Arch]
+			if got := value(t, dir, "Directory", "ManufacturerDir", "Directory_Parent"); got != pf {
+				t.Errorf("per-machine root %s, want %s", got, pf)
+			}
+		})
+	}
+}
+
+// TestBuildFailureLeavesNothing makes wixl fail (a payload file vanishes
+// after the config was read) and checks the output directory holds no
+// artifact and no temporary file.
+func TestBuildFailureLeavesNothing(t *testing.T) {
+	testutil.NeedTool(t, "wixl")
+	c := loadExample(t, "x64")
+	if err := os.Remove(c.Path("README.txt")); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: out})
+	if err == nil || !strings.Contains(err.Error(), "stage payload") {
+		t.Fatalf("err = %v, want a staging error", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("output directory holds %v after a failed build", entries)
+	}
+}
+
+// fakeRunner answers every command with fixed output, for the error paths
+// the real tools do not produce on demand.
+type fakeRunner struct {
+	stderr string
+	err    error
+	calls  []execx.Cmd
+}
+
+func (f *fakeRunner) Run(_ context.Context, c execx.Cmd) (execx.Result, error) {
+	f.calls = append(f.calls, c)
+	return execx.Result{Stderr: []byte(f.stderr)}, f.err
+}
+
+func TestWixlWarningFailsTheBuild(t *testing.T) {
+	c := loadExample(t, "x64")
+	out := t.TempDir()
+	run := &fakeRunner{stderr: "(wixl:1): GLib-GObject-WARNING **: object class 'WixlWixComponent' has no property named 'Condition'\n"}
+	_, err := release.Build(context.Background(), run, c, release.Options{OutDir: out})
+	if err == nil || !strings.Contains(err.Error(), "wixl printed warnings, which msiforge treats as errors") || !strings.Contains(err.Error(), "has no property named 'Condition'") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(run.calls) != 1 || run.calls[0].Name != "wixl" || strings.Join(run.calls[0].Args, " ") != "-a x64 -o out.msi product.wxs" {
+		t.Errorf("calls = %v", run.calls)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("output directory holds %v after a failed build", entries)
+	}
+}
+
+func TestMissingToolIsReported(t *testing.T) {
+	c := loadExample(t, "x64")
+	run := &fakeRunner{err: &execx.ToolMissingError{Tool: "wixl"}}
+	_, err := release.Build(context.Background(), run, c, release.Options{OutDir: t.TempDir()})
+	var tm *execx.ToolMissingError
+	if !errors.As(err, &tm) || !strings.Contains(err.Error(), "apt-get install wixl") {
+		t.Fatalf("err = %v, want a ToolMissingError naming the package", err)
+	}
+}

@@ -1,0 +1,61 @@
+// Package testutil holds helpers shared by msiforge's tests.
+package testutil
+
+import (
+	"github.com/msiforge/msiforge/internal/execx"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// NeedTool skips the test when tool is not in PATH, except under CI
+// (CI=true), where a missing tool is a failure: CI must install it.
+func NeedTool(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := execx.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not installed; CI must install it (make deps-test)", tool)
+			}
+			t.Skipf("%s is not installed (make deps-test installs it)", tool)
+		}
+	}
+}
+
+// RepoRoot returns the repository's root directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the repository")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// ExampleConfig copies the example console config into a temporary
+// directory and creates placeholder payload files for it, so tests do not
+// depend on `make payload`. It returns the config's path.
+func ExampleConfig(t testing.TB) string {
+	t.Helper()
+	src := filepath.Join(RepoRoot(t), "examples", "console", "msiforge.yaml")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"build/x86/ExampleConsole.exe", "build/x64/ExampleConsole.exe", "build/arm64/ExampleConsole.exe", "README.txt"} {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("placeholder for "+f+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "msiforge.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
