@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Cmd is one external program invocation.
@@ -89,6 +90,9 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
+// waitDelay bounds the wait for output pipes after a program has exited.
+const waitDelay = 500 * time.Millisecond
+
 // OS runs programs on the host.
 type OS struct{}
 
@@ -111,7 +115,14 @@ func (OS) Run(ctx context.Context, c Cmd) (Result, error) {
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Some programs leave daemons behind that inherit the output pipes
+	// (wine starts wineserver and services): once the program itself has
+	// exited, stop waiting for its pipes after a moment.
+	cmd.WaitDelay = waitDelay
 	err = cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil // the program exited 0; only a descendant kept the pipes open
+	}
 	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	if err != nil {
 		if ctx.Err() != nil {
