@@ -209,7 +209,10 @@ func lex(src string) ([]token, error) {
 			t.off, t.text = start, text
 			toks = append(toks, t)
 		default:
-			r, _ := utf8.DecodeRuneInString(src[i:])
+			r, size := utf8.DecodeRuneInString(src[i:])
+			if r == utf8.RuneError && size == 1 {
+				return nil, errf(start, "invalid UTF-8 byte %#02x", c)
+			}
 			return nil, errf(start, "unexpected character %q", r)
 		}
 	}
