@@ -157,6 +157,10 @@ func prec(e Expr) int {
 }
 
 func writeExpr(b *strings.Builder, e Expr) {
+	if isNilNode(e) {
+		b.WriteString("<nil>")
+		return
+	}
 	switch e := e.(type) {
 	case *Logical:
 		p := int(e.Op)
@@ -169,6 +173,10 @@ func writeExpr(b *strings.Builder, e Expr) {
 		b.WriteString("NOT ")
 		writeOperand(b, e.X, prec(e.X) < prec(e))
 	case *Compare:
+		if e.X == nil || e.Y == nil {
+			b.WriteString("<nil>")
+			return
+		}
 		b.WriteString(e.X.String())
 		b.WriteByte(' ')
 		if e.Fold {
@@ -179,8 +187,6 @@ func writeExpr(b *strings.Builder, e Expr) {
 		b.WriteString(e.Y.String())
 	case *Value:
 		b.WriteString(e.String())
-	default:
-		b.WriteString("<nil>")
 	}
 }
 
@@ -216,7 +222,10 @@ func (c *Condition) names(kinds ...Kind) []string {
 	}
 	seen := map[string]bool{}
 	var out []string
-	var visitValue = func(v *Value) {
+	visitValue := func(v *Value) {
+		if v == nil {
+			return
+		}
 		for _, k := range kinds {
 			if v.Kind == k && !seen[v.Name] {
 				seen[v.Name] = true
@@ -226,6 +235,9 @@ func (c *Condition) names(kinds ...Kind) []string {
 	}
 	var walk func(Expr)
 	walk = func(e Expr) {
+		if isNilNode(e) {
+			return
+		}
 		switch e := e.(type) {
 		case *Logical:
 			walk(e.X)

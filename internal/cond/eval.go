@@ -100,6 +100,10 @@ func (c *Condition) Eval(env *Env) (bool, error) {
 }
 
 func evalExpr(e Expr, env *Env) (bool, error) {
+	if isNilNode(e) {
+		// Only a hand-built tree can hold one; Parse never does.
+		return false, errors.New("cond: nil node in condition tree")
+	}
 	switch e := e.(type) {
 	case *Logical:
 		x, err := evalExpr(e.X, env)
@@ -127,8 +131,8 @@ func evalExpr(e Expr, env *Env) (bool, error) {
 		x, err := evalExpr(e.X, env)
 		return !x, err
 	case *Compare:
-		if e == nil || e.X == nil || e.Y == nil {
-			return false, errors.New("cond: incomplete comparison")
+		if e.X == nil || e.Y == nil {
+			return false, errors.New("cond: nil node in condition tree")
 		}
 		x, err := evalValue(e.X, env)
 		if err != nil {
@@ -140,9 +144,6 @@ func evalExpr(e Expr, env *Env) (bool, error) {
 		}
 		return compare(e.Op, e.Fold, x, y)
 	case *Value:
-		if e == nil {
-			return false, errors.New("cond: nil value")
-		}
 		v, err := evalValue(e, env)
 		if err != nil {
 			return false, err
@@ -153,6 +154,22 @@ func evalExpr(e Expr, env *Env) (bool, error) {
 		return v.s != "", nil
 	}
 	return false, fmt.Errorf("cond: invalid expression node %T", e)
+}
+
+func isNilNode(e Expr) bool {
+	switch e := e.(type) {
+	case nil:
+		return true
+	case *Logical:
+		return e == nil
+	case *Not:
+		return e == nil
+	case *Compare:
+		return e == nil
+	case *Value:
+		return e == nil
+	}
+	return false
 }
 
 type valSort int

@@ -355,3 +355,26 @@ func TestEvalNilCondition(t *testing.T) {
 		t.Errorf("nil condition String = %q", s)
 	}
 }
+
+// Hand-built trees with holes must fail cleanly, not panic.
+func TestHandBuiltNilNodes(t *testing.T) {
+	var nilNot *Not
+	var nilValue *Value
+	for _, root := range []Expr{
+		nilNot,
+		nilValue,
+		&Logical{Op: And, X: &Value{Kind: Integer, Int: 1}},
+		&Not{},
+		&Compare{Op: Eq, X: &Value{Kind: Integer}},
+		&Compare{Op: 99, X: &Value{Kind: Integer}, Y: &Value{Kind: Integer}},
+		&Logical{Op: 99, X: &Value{Kind: Integer}, Y: &Value{Kind: Integer}},
+		&Value{Kind: 99},
+	} {
+		c := &Condition{Root: root}
+		if _, err := c.Eval(fuzzEnv); err == nil {
+			t.Errorf("Eval(%#v) succeeded", root)
+		}
+		_ = c.String()
+		_ = c.Properties()
+	}
+}
