@@ -27,6 +27,20 @@
 //	           | &feature | !feature | "literal" | integer
 //	compare-op:= [~] ( = | <> | < | > | <= | >= | >< | << | >> )
 //
+// Wine's parser puts OR, XOR, EQV and IMP on one level, evaluated left to
+// right; this package follows the SDK instead. The two differ only when IMP
+// or EQV is followed by a tighter operator ("1 XOR 1 OR 1" is false here,
+// true left to right); XOR and EQV regroup freely, so their relative order
+// never changes a result.
+//
+// Names (properties, environment variables, components, features) are MSI
+// identifiers: a letter or underscore, then letters, digits, underscores
+// and periods. Integers are decimal with an optional leading '-' and must
+// fit in 32 bits; there are no floating-point numbers. Literals run from a
+// quote to the next quote with no escapes, as the SDK says. Blanks are
+// spaces, tabs and line breaks. Operators must be written without blanks
+// inside them ("< >" and "~ =" are errors, as on Windows).
+//
 // Keywords are case-insensitive; property, component and feature names are
 // case-sensitive; environment variable names are not. An empty (or
 // all-blank) condition is true, as Windows Installer treats an empty

@@ -77,12 +77,14 @@ func Eval(text string, env *Env) (bool, error) {
 //     integers when they are, in full, an optional '-' and decimal digits
 //     within 32 bits ("-0", "007"; not "+1", " 1", "1.0", "0x1").
 //
-// A comparison of two integers is numeric. A comparison between an integer
+// A comparison of two integers is numeric, with or without ~. A comparison between an integer
 // and a string that is not an integer in that sense is false, except that
 // <> is true (SDK). Two strings compare numerically when at least one is a
 // property/environment value and both are integers (so with A="7", X="50",
 // A <= X is true); otherwise they compare ordinally, by code point, ~
-// lower-casing both first. Substring operators on strings are false when
+// lower-casing both first (Windows compares UTF-16 code units, which
+// orders the same except for characters beyond U+FFFF against
+// U+E000..U+FFFF). Substring operators on strings are false when
 // the left side is empty and otherwise true when the right side is empty;
 // on integers ><, << and >> are the bitwise operators of the SDK. A bare
 // value is true when it is a non-empty string or a non-zero integer.
