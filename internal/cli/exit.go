@@ -49,7 +49,7 @@ func exitCode(err error) int {
 // commands and flags, which it does not type.
 func isCobraUsage(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument"} {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "required flag(s)", "accepts "} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}

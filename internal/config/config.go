@@ -124,6 +124,7 @@ func Parse(data []byte, name, dir string) (*Config, error) {
 	c.Dir = dir
 	c.applyDefaults()
 	if errs := c.validate(&doc); len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].line < errs[j].line })
 		msgs := make([]string, len(errs))
 		for i, e := range errs {
 			msgs[i] = fmt.Sprintf("  %s:%d: %s", name, e.line, e.msg)

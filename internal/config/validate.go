@@ -81,13 +81,13 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
 		case seen[a]:
 			v.addf(path, "%q is listed twice", a)
-		case len(c.Console.Payload[a]) == 0:
+		case len(c.Console.Payload[a]) == 0 && len(c.Console.Payload) > 0: // else reported at console.payload
 			v.addf(path, "%q has no payload (add console.payload.%s)", a, a)
 		}
 		seen[a] = true
 	}
 
-	if !stemRE.MatchString(c.Output.Name) {
+	if !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == "") { // derived from product.name, reported already
 		v.addf("output.name", "%q is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)", c.Output.Name)
 	}
 	return v.errs
@@ -144,7 +144,7 @@ func (c *Config) validateConsole(v *validator) {
 			v.addf(path, "does not contain the console executable %q", exe)
 		}
 	}
-	if *con.Shortcut.Enabled {
+	if *con.Shortcut.Enabled && c.Product.Name != "" { // the name defaults to product.name, reported already
 		v.name("console.shortcut.name", con.Shortcut.Name, maxName)
 	}
 	v.bit("console.defaults.run_at_startup", *con.Defaults.RunAtStartup)

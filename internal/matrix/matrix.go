@@ -80,16 +80,56 @@ func Decide(allUsers, shouldAutoUpdate string) (Row, error) {
 	return Row{}, fmt.Errorf("ALLUSERS=%q SHOULDAUTOUPDATE=%q is not a supported combination (ALLUSERS is \"\" or 1, SHOULDAUTOUPDATE is 0 or 1)", allUsers, shouldAutoUpdate)
 }
 
-// Markdown renders the matrix as the README's table.
+// Property documents one public property of the console MSI.
+type Property struct {
+	Name    string
+	Values  string
+	Default string
+	Meaning string
+}
+
+// Properties are the console MSI's public properties, as the README and
+// the deployment helpers describe them.
+var Properties = []Property{
+	{PropInstallDir, "any valid absolute directory (drive or UNC path)", "per-user: `[LocalAppDataFolder]<Manufacturer>\\<Product>`; per-machine: `[ProgramFiles(64)Folder]<Manufacturer>\\<Product>`", "where the console is installed; remembered for repair, upgrade and uninstall"},
+	{PropRunAtStartup, "`0`, `1`", "`0` (configurable)", "`1`: a Run value starts the console at each logon, in the install's hive (HKCU per-user, HKLM per-machine)"},
+	{PropAllUsers, "`\"\"`, `1`", "`\"\"`", "`\"\"`: installs for the user running msiexec; `1`: per-machine install for all users (needs an elevated context)"},
+	{PropShouldAutoUpdate, "`0`, `1`", "`0` (configurable)", "`1`: a per-user console updates itself when the support site is upgraded; ignored for ALLUSERS=1"},
+	{"QUIET", "—", "—", "msiexec's quiet switch (`/quiet`, `/qn`): no window, spinner, error or alert"},
+}
+
+// show writes a property value for a table: "" for empty.
+func show(v string) string {
+	if v == "" {
+		return "`\"\"`"
+	}
+	return "`" + v + "`"
+}
+
+// Markdown renders the update matrix as the README's table.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString("| ALLUSERS | SHOULDAUTOUPDATE | result |\n|---|---|---|\n")
+	b.WriteString("| ALLUSERS | SHOULDAUTOUPDATE | scope | auto-update | result |\n|---|---|---|---|---|\n")
 	for _, r := range Rows {
 		res := r.Result
 		if r.Warning != "" {
-			res += " — warning: " + r.Warning
+			res += " **Warning:** " + r.Warning + "."
 		}
-		fmt.Fprintf(&b, "| `%q` | `%s` | %s |\n", r.AllUsers, r.ShouldAutoUpdate, res)
+		au := "no"
+		if r.AutoUpdate {
+			au = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", show(r.AllUsers), show(r.ShouldAutoUpdate), r.Scope, au, res)
+	}
+	return b.String()
+}
+
+// PropertiesMarkdown renders the public properties as the README's table.
+func PropertiesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| property | values | default | meaning |\n|---|---|---|---|\n")
+	for _, p := range Properties {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", p.Name, p.Values, p.Default, p.Meaning)
 	}
 	return b.String()
 }

@@ -38,24 +38,30 @@ func RepoRoot(t testing.TB) string {
 // depend on `make payload`. It returns the config's path.
 func ExampleConfig(t testing.TB) string {
 	t.Helper()
-	src := filepath.Join(RepoRoot(t), "examples", "console", "msiforge.yaml")
-	data, err := os.ReadFile(src)
-	if err != nil {
+	dir := t.TempDir()
+	if err := WriteExample(dir); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	return filepath.Join(dir, "msiforge.yaml")
+}
+
+// WriteExample writes the example config and placeholder payload files
+// into dir.
+func WriteExample(dir string) error {
+	_, file, _, _ := runtime.Caller(0)
+	src := filepath.Join(filepath.Dir(file), "..", "..", "examples", "console", "msiforge.yaml")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
 	for _, f := range []string{"build/x86/ExampleConsole.exe", "build/x64/ExampleConsole.exe", "build/arm64/ExampleConsole.exe", "README.txt"} {
 		p := filepath.Join(dir, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := os.WriteFile(p, []byte("placeholder for "+f+"\n"), 0o644); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	path := filepath.Join(dir, "msiforge.yaml")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return os.WriteFile(filepath.Join(dir, "msiforge.yaml"), data, 0o644)
 }

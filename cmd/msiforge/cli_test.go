@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmdtest"
+
+	"github.com/msiforge/msiforge/internal/cli"
+	"github.com/msiforge/msiforge/internal/testutil"
+)
+
+var update = flag.Bool("update", false, "rewrite the .ct transcripts with the current output")
+
+// TestCLI runs the go-cmdtest transcripts in testdata/*.ct. Each file runs
+// in a fresh directory holding the example config (example/), and fake
+// tools (fakebin/) for transcripts that need fixed tool versions.
+func TestCLI(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
+	ts, err := cmdtest.Read("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Setup = func(root string) error {
+		if err := testutil.WriteExample(filepath.Join(root, "example")); err != nil {
+			return err
+		}
+		return writeFakeTools(filepath.Join(root, "fakebin"))
+	}
+	ts.Commands["msiforge"] = cmdtest.InProcessProgram("msiforge", func() int {
+		return cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	})
+	ts.Commands["ls"] = lsCmd
+	ts.Run(t, *update)
+}
+
+// lsCmd lists a directory's entries, one a line, sorted (hidden ones too,
+// so a leftover temporary file shows).
+func lsCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: ls DIR")
+	}
+	entries, err := os.ReadDir(args[0])
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return []byte("(empty)\n"), nil
+	}
+	return []byte(strings.Join(names, "\n") + "\n"), nil
+}
+
+// writeFakeTools writes shell scripts that print fixed versions, so the
+// doctor transcript does not depend on the machine.
+func writeFakeTools(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tools := map[string]string{
+		"wixl":     "echo 0.101",
+		"msiinfo":  "echo 'msiinfo (msitools) version 0.101'",
+		"msibuild": "exit 0",
+		"makensis": "echo v3.08-3+deb12u1",
+	}
+	for name, body := range tools {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
