@@ -25,6 +25,7 @@ type Artifact struct {
 	SHA256      string `json:"sha256"`
 	ProductCode string `json:"product_code,omitempty"`
 	UpgradeCode string `json:"upgrade_code,omitempty"`
+	PackageCode string `json:"package_code,omitempty"`
 	Version     string `json:"version,omitempty"`
 }
 

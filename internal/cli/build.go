@@ -24,14 +24,22 @@ each fix-up, and writes <name>-<version>-<arch>.msi into the output
 directory (output.dir of the config unless -o is given).
 
 Each MSI is written to a temporary file and renamed when complete, so an
-interrupted or failed build leaves no partial artifact.`,
+interrupted or failed build leaves no partial artifact.
+
+Builds are reproducible: the same config and payload give byte-identical
+MSIs. SOURCE_DATE_EPOCH (seconds since 1970) sets the time recorded in
+them; unset, it is 2000-01-01T00:00:00Z.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
 			if err != nil {
 				return err
 			}
-			arts, err := release.Build(cmd.Context(), env.Run, c, release.Options{Archs: archs, OutDir: outDir, Progress: env.progress})
+			epoch, err := release.ParseEpoch(env.Getenv("SOURCE_DATE_EPOCH"))
+			if err != nil {
+				return err
+			}
+			arts, err := release.Build(cmd.Context(), env.Run, c, release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch})
 			if err != nil {
 				return err
 			}

@@ -102,12 +102,22 @@ func Query(ctx context.Context, run execx.Runner, path string, sql ...string) er
 	return nil
 }
 
-// SetSummary sets the summary subject, author, template and package code
-// with `msibuild -s`; the other fields are kept.
-func SetSummary(ctx context.Context, run execx.Runner, path, subject, author, template, packageCode string) error {
-	_, err := run.Run(ctx, execx.Cmd{Name: "msibuild", Args: []string{path, "-s", subject, author, template, packageCode}})
-	if err != nil {
-		return fmt.Errorf("set summary information of %s: %w", path, err)
+// IDT renders t back as idt text (LF line ends, which msibuild accepts),
+// with the given column-type line.
+func (t *Table) IDT(types string) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(t.Columns, "\t") + "\n" + types + "\n" + t.Name + "\t" + t.Columns[0] + "\n")
+	for _, r := range t.Rows {
+		b.WriteString(strings.Join(r, "\t") + "\n")
+	}
+	return b.String()
+}
+
+// Import imports an idt file (its third line names the table) with
+// `msibuild -i`.
+func Import(ctx context.Context, run execx.Runner, path, idt string) error {
+	if _, err := run.Run(ctx, execx.Cmd{Name: "msibuild", Args: []string{path, "-i", idt}}); err != nil {
+		return fmt.Errorf("import %s into %s: %w", idt, path, err)
 	}
 	return nil
 }

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/matrix"
 	"github.com/msiforge/msiforge/internal/msitools"
@@ -230,5 +232,70 @@ func TestMissingToolIsReported(t *testing.T) {
 	var tm *execx.ToolMissingError
 	if !errors.As(err, &tm) || !strings.Contains(err.Error(), "apt-get install wixl") {
 		t.Fatalf("err = %v, want a ToolMissingError naming the package", err)
+	}
+}
+
+// TestBuildIsReproducible builds the same config twice, in different
+// directories whose payload files have different times: identical bytes.
+// A different SOURCE_DATE_EPOCH or payload gives a different MSI and
+// PackageCode.
+func TestBuildIsReproducible(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
+	build := func(c *config.Config, epoch time.Time) packaging.Artifact {
+		t.Helper()
+		arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir(), Epoch: epoch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arts[0]
+	}
+	a := loadExample(t, "x64")
+	b := loadExample(t, "x64")
+	old := time.Date(2011, 3, 4, 5, 6, 7, 0, time.UTC)
+	for _, f := range b.Console.Payload["x64"] {
+		if err := os.Chtimes(b.Path(f), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	epoch := time.Unix(1700000000, 0)
+	x, y := build(a, epoch), build(b, epoch)
+	if x.SHA256 != y.SHA256 {
+		t.Fatalf("two builds differ: %s vs %s", x.SHA256, y.SHA256)
+	}
+	sum, err := msitools.Summary(context.Background(), execx.OS{}, x.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum["Revision number (UUID)"]; got != x.PackageCode {
+		t.Errorf("PackageCode %s, want the derived %s", got, x.PackageCode)
+	}
+	si := export(t, x.Path, "_SummaryInformation")
+	if v, _ := si.Lookup("PropertyId", "12", "Value"); v != "2023/11/14 22:13:20" {
+		t.Errorf("created time %q, want SOURCE_DATE_EPOCH 1700000000", v)
+	}
+
+	if z := build(a, epoch.Add(time.Hour)); z.SHA256 == x.SHA256 {
+		t.Error("another SOURCE_DATE_EPOCH gave the same bytes")
+	}
+	if err := os.WriteFile(a.Path("README.txt"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if z := build(a, epoch); z.PackageCode == x.PackageCode {
+		t.Error("a changed payload kept the PackageCode")
+	}
+}
+
+func TestParseEpoch(t *testing.T) {
+	if e, err := release.ParseEpoch(""); err != nil || !e.Equal(release.DefaultEpoch) {
+		t.Errorf(`ParseEpoch("") = %v, %v`, e, err)
+	}
+	if e, err := release.ParseEpoch("1700000000"); err != nil || e.Unix() != 1700000000 {
+		t.Errorf("ParseEpoch(1700000000) = %v, %v", e, err)
+	}
+	for _, bad := range []string{"x", "-1", "100", "1.5"} {
+		_, err := release.ParseEpoch(bad)
+		if err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH=\""+bad+"\" is not allowed") {
+			t.Errorf("ParseEpoch(%q) err = %v", bad, err)
+		}
 	}
 }

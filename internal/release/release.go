@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
@@ -24,9 +26,32 @@ const ConsoleTemplate = "msi/console.wxs.tmpl"
 
 // Options select what to do.
 type Options struct {
-	Archs    []string         // restrict to these architectures; empty means all
-	OutDir   string           // overrides the config's output.dir when set
+	Archs  []string // restrict to these architectures; empty means all
+	OutDir string   // overrides the config's output.dir when set
+	// Epoch is the time recorded in the artifacts; zero means DefaultEpoch.
+	Epoch    time.Time
 	Progress func(msg string) // receives one line per step; may be nil
+}
+
+// DefaultEpoch is the time recorded in the artifacts when
+// SOURCE_DATE_EPOCH is not set: a fixed date, never the clock, so builds
+// are reproducible by default.
+var DefaultEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// minEpoch is the earliest time a cabinet (DOS date) can record.
+var minEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ParseEpoch reads SOURCE_DATE_EPOCH (seconds since 1970, UTC); "" gives
+// DefaultEpoch.
+func ParseEpoch(s string) (time.Time, error) {
+	if s == "" {
+		return DefaultEpoch, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < minEpoch.Unix() || n > 1<<33 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not allowed: want seconds since 1970 between %d (1980-01-01, the earliest a cabinet records) and %d", s, minEpoch.Unix(), int64(1)<<33)
+	}
+	return time.Unix(n, 0).UTC(), nil
 }
 
 func (o Options) progress(format string, args ...any) {
@@ -104,7 +129,11 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 	for _, s := range srcs {
 		out := filepath.Join(dir, s.Target.File)
 		opts.progress("building %s", s.Target.File)
-		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out})
+		epoch := opts.Epoch
+		if epoch.IsZero() {
+			epoch = DefaultEpoch
+		}
+		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch})
 		if err != nil {
 			return arts, err
 		}

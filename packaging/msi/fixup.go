@@ -3,8 +3,12 @@ package msi
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/msitools"
@@ -34,16 +38,21 @@ func ApplyFixes(ctx context.Context, run execx.Runner, path string, fixes []Fix)
 	return nil
 }
 
-// ConsoleFixes are the fix-ups of the console MSI.
-func ConsoleFixes(m *wix.Console) []Fix {
+// ConsoleFixes are the fix-ups of the console MSI. packageCode and epoch
+// replace wixl's random PackageCode and wall-clock times.
+func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
 	fixes := []Fix{FixHKMU()}
 	for _, cc := range m.ComponentConditions {
 		fixes = append(fixes, FixComponentCondition(cc.Component, cc.Condition))
 	}
 	fixes = append(fixes, FixSecureProperties(m.SecureProperties))
-	if !strings.HasPrefix(m.Template, "Intel;") && !strings.HasPrefix(m.Template, "x64;") {
-		fixes = append(fixes, FixTemplate(m.Template))
-	}
+	// Last: the summary fields that make the build reproducible (and arm64).
+	fixes = append(fixes, FixSummary(map[int]string{
+		PIDTemplate:  m.Template,
+		PIDRevision:  packageCode,
+		PIDCreated:   SummaryTime(epoch),
+		PIDLastSaved: SummaryTime(epoch),
+	}))
 	return fixes
 }
 
@@ -162,28 +171,77 @@ func FixSecureProperties(props []string) Fix {
 	}
 }
 
-// FixTemplate sets the summary Template (platform;language), for the
-// platforms wixl cannot target (arm64): the package is compiled as x64 and
-// relabelled, keeping subject, author and package code.
-func FixTemplate(template string) Fix {
+// Summary information property ids (the MSI SDK's PID_*).
+const (
+	PIDTemplate  = 7
+	PIDRevision  = 9 // the PackageCode
+	PIDCreated   = 12
+	PIDLastSaved = 13
+)
+
+// SummaryTime formats t as msitools' idt form of a FILETIME.
+func SummaryTime(t time.Time) string { return t.UTC().Format("2006/01/02 15:04:05") }
+
+// FixSummary sets summary information fields (by property id). wixl
+// cannot target arm64 (Template), writes a random PackageCode and the
+// wall-clock time, so msiforge sets those itself: the summary stream is
+// exported, edited and imported back, keeping every other field.
+func FixSummary(fields map[int]string) Fix {
+	ids := make([]int, 0, len(fields))
+	for id := range fields {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
 	return Fix{
-		Name: "summary template " + template,
+		Name: "summary information",
 		Apply: func(ctx context.Context, run execx.Runner, path string) error {
-			s, err := msitools.Summary(ctx, run, path)
+			t, err := msitools.Export(ctx, run, path, "_SummaryInformation")
 			if err != nil {
 				return err
 			}
-			return msitools.SetSummary(ctx, run, path, s["Subject"], s["Author"], template, s["Revision number (UUID)"])
+			seen := map[string]bool{}
+			for _, r := range t.Rows {
+				if v, ok := fields[atoi(r[0])]; ok {
+					r[1] = v
+					seen[r[0]] = true
+				}
+			}
+			for _, id := range ids {
+				if !seen[strconv.Itoa(id)] {
+					t.Rows = append(t.Rows, []string{strconv.Itoa(id), fields[id]})
+				}
+			}
+			dir, err := os.MkdirTemp(filepath.Dir(path), ".summary-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			idt := filepath.Join(dir, "_SummaryInformation.idt")
+			if err := os.WriteFile(idt, []byte(t.IDT("i2\tl255")), 0o644); err != nil {
+				return err
+			}
+			return msitools.Import(ctx, run, path, idt)
 		},
 		Check: func(ctx context.Context, run execx.Runner, path string) error {
-			s, err := msitools.Summary(ctx, run, path)
+			t, err := msitools.Export(ctx, run, path, "_SummaryInformation")
 			if err != nil {
 				return err
 			}
-			if s["Template"] != template {
-				return fmt.Errorf("summary Template is %q, want %q", s["Template"], template)
+			for _, id := range ids {
+				got, _ := t.Lookup("PropertyId", strconv.Itoa(id), "Value")
+				if got != fields[id] {
+					return fmt.Errorf("summary property %d is %q, want %q", id, got, fields[id])
+				}
 			}
 			return nil
 		},
 	}
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
 }

@@ -5,10 +5,15 @@ package msi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/packaging"
@@ -23,6 +28,9 @@ type Job struct {
 	Model  *wix.Console
 	Source []byte // the rendered .wxs
 	Out    string // where the MSI goes
+	// Epoch pins every time the MSI records: the summary created/saved
+	// times and the payload file times in the cabinet.
+	Epoch time.Time
 }
 
 // Build compiles job into job.Out. Nothing is written to job.Out unless
@@ -39,11 +47,25 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	if m.Icon != nil {
 		staged = append(staged, *m.Icon)
 	}
+	// The PackageCode is derived from everything that makes up the
+	// package, so the same inputs give the same MSI and different inputs
+	// never share a PackageCode.
+	content := sha256.New()
+	content.Write(job.Source)
 	for _, f := range staged {
-		if err := packaging.CopyFile(f.Path, filepath.Join(work, filepath.FromSlash(f.Source))); err != nil {
+		dst := filepath.Join(work, filepath.FromSlash(f.Source))
+		if err := packaging.CopyFile(f.Path, dst); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("stage payload: %w", err)
 		}
+		// The cabinet stores file times: pin them.
+		if err := os.Chtimes(dst, job.Epoch, job.Epoch); err != nil {
+			return packaging.Artifact{}, err
+		}
+		if err := hashFile(content, f.Source, dst); err != nil {
+			return packaging.Artifact{}, err
+		}
 	}
+	packageCode := wix.StableGUID(strings.Trim(m.UpgradeCode, "{}"), "package", hex.EncodeToString(content.Sum(nil)))
 	wxs := filepath.Join(work, "product.wxs")
 	if err := os.WriteFile(wxs, job.Source, 0o644); err != nil {
 		return packaging.Artifact{}, err
@@ -52,7 +74,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	if err := Compile(ctx, run, work, m.WixlArch, "product.wxs", "out.msi"); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
-	if err := ApplyFixes(ctx, run, tmp, ConsoleFixes(m)); err != nil {
+	if err := ApplyFixes(ctx, run, tmp, ConsoleFixes(m, packageCode, job.Epoch)); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
 	size, sum, err := packaging.Commit(tmp, job.Out)
@@ -61,8 +83,20 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	}
 	return packaging.Artifact{
 		Path: job.Out, Kind: packaging.KindConsoleMSI, Arch: m.Arch, Size: size, SHA256: sum,
-		ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version,
+		ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, PackageCode: packageCode, Version: m.Version,
 	}, nil
+}
+
+// hashFile adds a file's name and content to h.
+func hashFile(h hash.Hash, name, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Fprintf(h, "\x00%s\x00", name)
+	_, err = io.Copy(h, f)
+	return err
 }
 
 // Compile runs wixl in dir. wixl reports ignored attributes and
