@@ -33,6 +33,9 @@ func (s *Signer) signMSI(ctx context.Context, src, dst *os.File) error {
 	if derr != nil {
 		return fmt.Errorf("digest: %w", derr)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	ts, err := authenticode.SignMSIImprint(ctx, imprint, crypto.SHA256, s.relicCert(), s.opus())
 	if err != nil {
 		return err

@@ -4,8 +4,10 @@
 // It is the only msiforge package that imports relic's authenticode code.
 // Signatures are SHA-256, MSIs always get MsiDigitalSignatureEx, and any
 // [crypto.Signer] can sign, so PEM files, PKCS#12, PKCS#11 or a cloud KMS all
-// plug in through [Signer]. Without a timestamp the output is byte-for-byte
-// reproducible: relic adds no signingTime attribute.
+// plug in through [Signer]. Without a timestamp, and with an RSA key, the
+// output is byte-for-byte reproducible: relic adds no signingTime attribute
+// and PKCS#1 v1.5 signatures are deterministic (ECDSA signatures are
+// randomized by design, so ECDSA-signed output differs between runs).
 //
 // Files are signed into a temporary file in the destination's directory that
 // is renamed over the destination only when everything succeeded, so an
@@ -128,7 +130,8 @@ func (s *Signer) opus() *authenticode.OpusParams {
 }
 
 // SignFile signs path in place, replacing any existing signature. It detects
-// PE versus MSI by magic. On error the file is left as it was.
+// PE versus MSI by magic. On error the file is left as it was. A Signer may
+// sign several files concurrently.
 func (s *Signer) SignFile(ctx context.Context, path string) error {
 	return s.SignFileTo(ctx, path, path)
 }
@@ -170,6 +173,10 @@ func (s *Signer) SignFileTo(ctx context.Context, in, out string) error {
 // half-written file, not durability across power loss, and an fsync of a
 // 200 MB installer would cost more than signing it.
 func writeAtomic(path string, modeFrom *os.File, fill func(*os.File) error) (err error) {
+	// Replace a symlink's target, not the link: build trees link artifacts.
+	if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {
+		path = resolved
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

@@ -415,3 +415,21 @@ func TestUnknownFormat(t *testing.T) {
 		t.Errorf("Verify: %v", err)
 	}
 }
+
+func TestSignThroughSymlink(t *testing.T) {
+	target := testPE(t)
+	link := filepath.Join(t.TempDir(), "link.exe")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip(err)
+	}
+	pki := newTestPKI(t, "Test Root")
+	if err := pki.codeSigner(t).SignFile(context.Background(), link); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+	if r, err := Verify(target, VerifyOptions{Roots: pki.pool()}); err != nil || !r.OK() {
+		t.Fatalf("target not signed: %v %v", err, r.Problems)
+	}
+}
