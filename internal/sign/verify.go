@@ -1,0 +1,252 @@
+package sign
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sassoftware/relic/v8/lib/authenticode"
+	"github.com/sassoftware/relic/v8/lib/pkcs9"
+	"github.com/sassoftware/relic/v8/signers/sigerrors"
+)
+
+// The kinds of verification problem. Each [Problem] wraps exactly one, so
+// callers can tell them apart with errors.Is.
+var (
+	ErrNotSigned        = errors.New("file is not signed")
+	ErrBadSignature     = errors.New("signature is malformed, truncated or does not verify")
+	ErrDigestMismatch   = errors.New("file content does not match its signature")
+	ErrUntrusted        = errors.New("certificate chain does not lead to a trusted root")
+	ErrCertExpired      = errors.New("signing certificate is not valid at the signing time and no valid timestamp vouches for it")
+	ErrNoCodeSigningEKU = errors.New("signing certificate is not allowed to sign code (no code-signing extended key usage)")
+	ErrBadTimestamp     = errors.New("timestamp does not verify")
+)
+
+// VerifyOptions says what to trust and when.
+type VerifyOptions struct {
+	// Roots are the trust anchors for the signer's chain; nil means the
+	// system roots.
+	Roots *x509.CertPool
+	// TSARoots are the trust anchors for timestamp authorities; nil means
+	// Roots.
+	TSARoots *x509.CertPool
+	// Now is the verification time for a signature without a valid
+	// timestamp; zero means the current time.
+	Now time.Time
+}
+
+// Problem is one reason a file's signature is not acceptable.
+type Problem struct {
+	Kind   error // one of the Err* kinds above
+	Detail string
+}
+
+func (p Problem) Error() string {
+	if p.Detail == "" {
+		return p.Kind.Error()
+	}
+	return p.Kind.Error() + ": " + p.Detail
+}
+
+func (p Problem) Unwrap() error { return p.Kind }
+
+// Result holds the facts Verify found about one file.
+type Result struct {
+	Path   string
+	Format Format
+	// Signed: the file carries an Authenticode signature (which may still
+	// be broken).
+	Signed bool
+	// DigestOK: the content hashes to the digest the signature covers (and,
+	// for an MSI, MsiDigitalSignatureEx matches).
+	DigestOK bool
+	// ChainOK: the signer's chain leads to a root in VerifyOptions.Roots and
+	// is valid at the timestamp's time, or at Now without a timestamp.
+	ChainOK bool
+	// CodeSigningEKU: the signing certificate lists code signing among its
+	// extended key usages and no issuer forbids it.
+	CodeSigningEKU bool
+	// PageHashes: a PE signature carries per-page hashes.
+	PageHashes bool
+	Subject    string // signing certificate's subject
+	Issuer     string // signing certificate's issuer
+	// Timestamp and TimestampAuthority describe an RFC 3161 or legacy
+	// counter-signature; Timestamp is nil without one.
+	Timestamp          *time.Time
+	TimestampAuthority string
+	Problems           []Problem
+}
+
+// OK reports a signed file with no problems.
+func (r *Result) OK() bool { return r.Signed && len(r.Problems) == 0 }
+
+// Err joins the problems into one error naming the file, or nil.
+func (r *Result) Err() error {
+	if len(r.Problems) == 0 {
+		return nil
+	}
+	errs := make([]error, len(r.Problems))
+	for i, p := range r.Problems {
+		errs[i] = p
+	}
+	return fmt.Errorf("%s: %w", r.Path, errors.Join(errs...))
+}
+
+func (r *Result) add(kind error, format string, args ...any) {
+	r.Problems = append(r.Problems, Problem{Kind: kind, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Verify checks the Authenticode signature of the PE image or MSI at path.
+// Problems with the signature are reported in the Result; the error is for
+// files that cannot be read or are neither PE nor MSI.
+func Verify(path string, opts VerifyOptions) (Result, error) {
+	res := Result{Path: path}
+	f, err := os.Open(path)
+	if err != nil {
+		return res, fmt.Errorf("verify: %w", err)
+	}
+	defer f.Close()
+	res.Format, err = DetectFormat(f)
+	if err != nil {
+		return res, fmt.Errorf("verify %s: %w", path, err)
+	}
+	var sig *pkcs9.TimestampedSignature
+	switch res.Format {
+	case FormatPE:
+		sig = verifyPE(f, &res)
+	case FormatMSI:
+		sig = verifyMSI(f, &res)
+	default:
+		return res, fmt.Errorf("verify %s: %w", path, ErrUnknownFormat)
+	}
+	if sig != nil {
+		checkChain(&res, sig, opts)
+	}
+	return res, nil
+}
+
+func isNotSigned(err error) bool {
+	return errors.As(err, new(sigerrors.NotSignedError))
+}
+
+// verifyPE parses and checks the signature first without the digest, so a
+// broken signature and altered content are told apart.
+func verifyPE(f *os.File, res *Result) *pkcs9.TimestampedSignature {
+	sigs, err := authenticode.VerifyPE(f, true)
+	if isNotSigned(err) {
+		res.add(ErrNotSigned, "no certificate table in the PE image")
+		return nil
+	}
+	res.Signed = true
+	if err != nil {
+		res.add(ErrBadSignature, "%v", err)
+		return nil
+	}
+	if len(sigs) == 0 {
+		res.add(ErrBadSignature, "empty certificate table")
+		return nil
+	}
+	if _, err := authenticode.VerifyPE(f, false); err != nil {
+		res.add(ErrDigestMismatch, "%v", err)
+	} else {
+		res.DigestOK = true
+	}
+	res.PageHashes = len(sigs[0].PageHashes) > 0
+	return &sigs[0].TimestampedSignature
+}
+
+func verifyMSI(f *os.File, res *Result) *pkcs9.TimestampedSignature {
+	sig, err := authenticode.VerifyMSI(newReadAhead(f), true)
+	if isNotSigned(err) {
+		res.add(ErrNotSigned, "no DigitalSignature stream in the MSI")
+		return nil
+	}
+	res.Signed = true
+	if err != nil {
+		res.add(ErrBadSignature, "%v", err)
+		return nil
+	}
+	if _, err := authenticode.VerifyMSI(newReadAhead(f), false); err != nil {
+		res.add(ErrDigestMismatch, "%v", err)
+	} else {
+		res.DigestOK = true
+	}
+	return &sig.TimestampedSignature
+}
+
+// checkChain verifies the timestamp, then the signer's chain at the
+// timestamp's time (or opts.Now), then the code-signing usage, each with
+// its own problem kind.
+func checkChain(res *Result, sig *pkcs9.TimestampedSignature, opts VerifyOptions) {
+	leaf := sig.Certificate
+	res.Subject = leaf.Subject.String()
+	res.Issuer = leaf.Issuer.String()
+	at := opts.Now
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if cs := sig.CounterSignature; cs != nil {
+		t := cs.SigningTime
+		res.Timestamp = &t
+		res.TimestampAuthority = cs.Certificate.Subject.String()
+		tsRoots := opts.TSARoots
+		if tsRoots == nil {
+			tsRoots = opts.Roots
+		}
+		if err := cs.VerifyChain(tsRoots, nil); err != nil {
+			res.add(ErrBadTimestamp, "authority %q: %v", res.TimestampAuthority, err)
+		} else {
+			// A valid timestamp proves the signature existed then, so the
+			// chain only has to be valid at that time.
+			at = t
+		}
+	}
+	err := sig.Signature.VerifyChain(opts.Roots, nil, x509.ExtKeyUsageAny, at)
+	var invalid x509.CertificateInvalidError
+	switch {
+	case err == nil:
+		res.ChainOK = true
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		res.add(ErrCertExpired, "%q is valid %s to %s, checked at %s",
+			invalid.Cert.Subject.String(), invalid.Cert.NotBefore.UTC().Format(time.RFC3339),
+			invalid.Cert.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+	default:
+		res.add(ErrUntrusted, "%q issued by %q: %v", res.Subject, res.Issuer, err)
+	}
+	res.CodeSigningEKU = slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageCodeSigning)
+	if !res.CodeSigningEKU {
+		res.add(ErrNoCodeSigningEKU, "%q has extended key usages [%s]", res.Subject, ekuNames(leaf))
+		return
+	}
+	if res.ChainOK {
+		// The leaf allows code signing; an intermediate may still not.
+		if err := sig.Signature.VerifyChain(opts.Roots, nil, x509.ExtKeyUsageCodeSigning, at); err != nil {
+			res.CodeSigningEKU = false
+			res.add(ErrNoCodeSigningEKU, "an issuer of %q does not allow code signing: %v", res.Subject, err)
+		}
+	}
+}
+
+func ekuNames(c *x509.Certificate) string {
+	names := map[x509.ExtKeyUsage]string{
+		x509.ExtKeyUsageAny: "any", x509.ExtKeyUsageServerAuth: "serverAuth",
+		x509.ExtKeyUsageClientAuth: "clientAuth", x509.ExtKeyUsageCodeSigning: "codeSigning",
+		x509.ExtKeyUsageEmailProtection: "emailProtection", x509.ExtKeyUsageTimeStamping: "timeStamping",
+	}
+	var out []string
+	for _, u := range c.ExtKeyUsage {
+		if n, ok := names[u]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, fmt.Sprintf("eku(%d)", u))
+		}
+	}
+	for _, oid := range c.UnknownExtKeyUsage {
+		out = append(out, oid.String())
+	}
+	return strings.Join(out, " ")
+}
