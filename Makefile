@@ -33,8 +33,13 @@ payload:
 	    -o $(EXAMPLE)/build/$$arch/ExampleConsole.exe ./$(EXAMPLE)/console || exit 1; \
 	done
 
+# demo signs with a throwaway self-signed certificate in .work/devcert
+# (never committed; Windows does not trust it) and verifies the result.
+DEVCERT := .work/devcert
 demo: deps build payload
-	$(BIN) build -f $(EXAMPLE)/msiforge.yaml -o dist
+	@[ -f $(DEVCERT)/cert.pem ] || $(BIN) dev-cert -o $(DEVCERT) --subject "Example Corp (development)"
+	$(BIN) build -f $(EXAMPLE)/msiforge.yaml -o dist --cert $(DEVCERT)/cert.pem --key $(DEVCERT)/key.pem
+	$(BIN) verify --roots $(DEVCERT)/cert.pem dist/*.msi
 
 test: deps-test payload
 	$(GO) test ./...

@@ -3,12 +3,14 @@
 package packaging
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Kinds of artifact.
@@ -27,6 +29,34 @@ type Artifact struct {
 	UpgradeCode string `json:"upgrade_code,omitempty"`
 	PackageCode string `json:"package_code,omitempty"`
 	Version     string `json:"version,omitempty"`
+	// Signature describes the Authenticode signature; nil when unsigned.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature is what a verified Authenticode signature says.
+type Signature struct {
+	Subject            string     `json:"subject"`
+	Timestamp          *time.Time `json:"timestamp,omitempty"`
+	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
+}
+
+// Signer signs a file in place and verifies the result, so a build never
+// ships a signature that does not verify.
+type Signer interface {
+	Sign(ctx context.Context, path string) (*Signature, error)
+}
+
+// IsPE reports whether the file at path starts like a PE image ("MZ"):
+// the payload files a build signs before packaging them.
+func IsPE(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [2]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && b[0] == 'M' && b[1] == 'Z'
 }
 
 // WorkDir makes a temporary build directory next to out, so the finished

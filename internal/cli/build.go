@@ -8,12 +8,14 @@ import (
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/release"
+	"github.com/msiforge/msiforge/internal/sign"
 )
 
 func newBuildCmd(env *Env) *cobra.Command {
 	var cfgPath, outDir string
 	var archs []string
 	var asJSON bool
+	var keys sign.KeySource
 	cmd := &cobra.Command{
 		Use:   "build [-f msiforge.yaml] [-o DIR] [--arch x86,x64] [--json]",
 		Short: "Build the console MSIs into the output directory",
@@ -28,7 +30,11 @@ interrupted or failed build leaves no partial artifact.
 
 Builds are reproducible: the same config and payload give byte-identical
 MSIs. SOURCE_DATE_EPOCH (seconds since 1970) sets the time recorded in
-them; unset, it is 2000-01-01T00:00:00Z.`,
+them; unset, it is 2000-01-01T00:00:00Z.
+
+With a signing section in the config, or --cert/--key or --pkcs12, build
+signs the payload's PE files before packaging them, then each MSI, and
+verifies every signature before writing the artifact.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
@@ -39,7 +45,21 @@ them; unset, it is 2000-01-01T00:00:00Z.`,
 			if err != nil {
 				return err
 			}
-			arts, err := release.Build(cmd.Context(), env.Run, c, release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch})
+			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch}
+			// Key flags replace the config's signing section.
+			if keys.IsZero() {
+				keys = release.KeySource(c)
+			} else if err := checkKeyFlags(keys); err != nil {
+				return err
+			}
+			if !keys.IsZero() {
+				s, err := keys.Load()
+				if err != nil {
+					return err
+				}
+				opts.Signer, opts.SignPayload = release.NewSigner(s), *c.Signing.SignPayload
+			}
+			arts, err := release.Build(cmd.Context(), env.Run, c, opts)
 			if err != nil {
 				return err
 			}
@@ -57,6 +77,7 @@ them; unset, it is 2000-01-01T00:00:00Z.`,
 	addConfigFlag(cmd, &cfgPath)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	addKeyFlags(cmd, &keys)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
 	return cmd
 }

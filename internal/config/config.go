@@ -27,6 +27,7 @@ type Config struct {
 	Console       Console  `yaml:"console"`
 	Architectures []string `yaml:"architectures"`
 	Output        Output   `yaml:"output"`
+	Signing       Signing  `yaml:"signing"`
 
 	// Dir is the directory of the config file; relative paths in the
 	// config are resolved against it. Not part of the YAML.
@@ -75,6 +76,19 @@ type Defaults struct {
 type Output struct {
 	Dir  string `yaml:"dir"`  // default "dist"
 	Name string `yaml:"name"` // file name stem; default: the product name in lower-case with dashes
+}
+
+// Signing configures Authenticode signing. Empty means unsigned builds.
+// Passwords never appear here: only where to read them.
+type Signing struct {
+	Cert         string   `yaml:"cert"`          // PEM certificate chain, signing certificate first
+	Key          string   `yaml:"key"`           // PEM private key
+	PKCS12       string   `yaml:"pkcs12"`        // instead of cert and key
+	PasswordEnv  string   `yaml:"password_env"`  // environment variable holding the PKCS#12 password
+	PasswordFile string   `yaml:"password_file"` // file holding it
+	Timestamp    []string `yaml:"timestamp"`     // RFC 3161 authority URLs, tried in order
+	PageHashes   bool     `yaml:"page_hashes"`   // page hashes in PE signatures
+	SignPayload  *bool    `yaml:"sign_payload"`  // sign the payload's PE files too (default true)
 }
 
 // Load reads, decodes and validates the config file at path.
@@ -212,6 +226,10 @@ func (c *Config) applyDefaults() {
 	if c.Console.Defaults.ShouldAutoUpdate == nil {
 		z := 0
 		c.Console.Defaults.ShouldAutoUpdate = &z
+	}
+	if c.Signing.SignPayload == nil {
+		t := true
+		c.Signing.SignPayload = &t
 	}
 	c.Product.UpgradeCode = strings.ToUpper(strings.Trim(strings.TrimSpace(c.Product.UpgradeCode), "{}"))
 }

@@ -87,10 +87,37 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 		seen[a] = true
 	}
 
+	c.validateSigning(v)
+
 	if !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == "") { // derived from product.name, reported already
 		v.addf("output.name", "%q is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)", c.Output.Name)
 	}
 	return v.errs
+}
+
+func (c *Config) validateSigning(v *validator) {
+	sg := c.Signing
+	set := map[string]string{"cert": sg.Cert, "key": sg.Key, "pkcs12": sg.PKCS12, "password_file": sg.PasswordFile}
+	switch {
+	case sg.PKCS12 != "" && (sg.Cert != "" || sg.Key != ""):
+		v.addf("signing.pkcs12", "cannot be combined with signing.cert and signing.key: give either a PKCS#12 file or a PEM certificate and key")
+	case sg.PKCS12 == "" && (sg.Cert == "") != (sg.Key == ""):
+		v.addf("signing", "signing.cert and signing.key go together: give both")
+	}
+	if sg.PKCS12 == "" && (sg.PasswordEnv != "" || sg.PasswordFile != "") {
+		v.addf("signing", "signing.password_env and signing.password_file are only for signing.pkcs12")
+	}
+	if sg.PasswordEnv != "" && sg.PasswordFile != "" {
+		v.addf("signing", "give one of signing.password_env and signing.password_file, not both")
+	}
+	for _, k := range []string{"cert", "key", "pkcs12", "password_file"} {
+		if set[k] != "" {
+			v.regularFile("signing."+k, c.Path(set[k]))
+		}
+	}
+	for i, u := range sg.Timestamp {
+		v.url(fmt.Sprintf("signing.timestamp[%d]", i), u)
+	}
 }
 
 func (c *Config) validateConsole(v *validator) {

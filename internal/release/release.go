@@ -28,6 +28,10 @@ const ConsoleTemplate = "msi/console.wxs.tmpl"
 type Options struct {
 	Archs  []string // restrict to these architectures; empty means all
 	OutDir string   // overrides the config's output.dir when set
+	// Signer, when set, signs the payload PEs (if SignPayload) and every
+	// artifact, verifying each signature.
+	Signer      packaging.Signer
+	SignPayload bool
 	// Epoch is the time recorded in the artifacts; zero means DefaultEpoch.
 	Epoch    time.Time
 	Progress func(msg string) // receives one line per step; may be nil
@@ -133,11 +137,15 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		if epoch.IsZero() {
 			epoch = DefaultEpoch
 		}
-		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch})
+		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
 		if err != nil {
 			return arts, err
 		}
-		opts.progress("built %s (%s, %d bytes)", s.Target.File, a.Arch, a.Size)
+		if a.Signature != nil {
+			opts.progress("built %s (%s, %d bytes, signed by %s)", s.Target.File, a.Arch, a.Size, a.Signature.Subject)
+		} else {
+			opts.progress("built %s (%s, %d bytes)", s.Target.File, a.Arch, a.Size)
+		}
 		arts = append(arts, a)
 	}
 	return arts, nil

@@ -31,6 +31,10 @@ type Job struct {
 	// Epoch pins every time the MSI records: the summary created/saved
 	// times and the payload file times in the cabinet.
 	Epoch time.Time
+	// Signer, when set, signs the payload's PE files before they are
+	// packaged (SignPayload) and the finished MSI.
+	Signer      packaging.Signer
+	SignPayload bool
 }
 
 // Build compiles job into job.Out. Nothing is written to job.Out unless
@@ -57,6 +61,11 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		if err := packaging.CopyFile(f.Path, dst); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("stage payload: %w", err)
 		}
+		if job.Signer != nil && job.SignPayload && f.ID != "ProductIcon.ico" && packaging.IsPE(dst) {
+			if _, err := job.Signer.Sign(ctx, dst); err != nil {
+				return packaging.Artifact{}, fmt.Errorf("sign payload %s: %w", f.Name, err)
+			}
+		}
 		// The cabinet stores file times: pin them.
 		if err := os.Chtimes(dst, job.Epoch, job.Epoch); err != nil {
 			return packaging.Artifact{}, err
@@ -77,12 +86,19 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	if err := ApplyFixes(ctx, run, tmp, ConsoleFixes(m, packageCode, job.Epoch)); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
+	var sig *packaging.Signature
+	if job.Signer != nil {
+		if sig, err = job.Signer.Sign(ctx, tmp); err != nil {
+			return packaging.Artifact{}, fmt.Errorf("sign %s: %w", filepath.Base(job.Out), err)
+		}
+	}
 	size, sum, err := packaging.Commit(tmp, job.Out)
 	if err != nil {
 		return packaging.Artifact{}, err
 	}
 	return packaging.Artifact{
-		Path: job.Out, Kind: packaging.KindConsoleMSI, Arch: m.Arch, Size: size, SHA256: sum,
+		Signature: sig,
+		Path:      job.Out, Kind: packaging.KindConsoleMSI, Arch: m.Arch, Size: size, SHA256: sum,
 		ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, PackageCode: packageCode, Version: m.Version,
 	}, nil
 }

@@ -1,0 +1,155 @@
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// KeySource says where a signing key and its certificates come from, as
+// the config's signing section and the sign command's flags give it.
+// Secrets never come from here directly: only the name of an environment
+// variable or a file holding the PKCS#12 password.
+type KeySource struct {
+	Cert         string   // PEM certificate chain, signing certificate first
+	Key          string   // PEM private key
+	PKCS12       string   // PKCS#12 (.p12/.pfx) file, instead of Cert and Key
+	PasswordEnv  string   // environment variable holding the PKCS#12 password
+	PasswordFile string   // file holding the PKCS#12 password
+	Timestamps   []string // RFC 3161 timestamp authority URLs, tried in order
+	PageHashes   bool     // add page hashes to PE signatures
+}
+
+// IsZero reports an empty source: signing is off.
+func (k KeySource) IsZero() bool { return k.Cert == "" && k.Key == "" && k.PKCS12 == "" }
+
+// Check reports what is inconsistent in k, naming fields by the given
+// names (flag or YAML key), e.g. names["cert"] = "--cert".
+func (k KeySource) Check(names map[string]string) []string {
+	n := func(s string) string {
+		if v, ok := names[s]; ok {
+			return v
+		}
+		return s
+	}
+	var out []string
+	switch {
+	case k.PKCS12 != "" && (k.Cert != "" || k.Key != ""):
+		out = append(out, fmt.Sprintf("%s cannot be combined with %s and %s: give either a PKCS#12 file or a PEM certificate and key", n("pkcs12"), n("cert"), n("key")))
+	case k.PKCS12 == "" && (k.Cert == "") != (k.Key == ""):
+		out = append(out, fmt.Sprintf("%s and %s go together: give both", n("cert"), n("key")))
+	}
+	if k.PKCS12 == "" && (k.PasswordEnv != "" || k.PasswordFile != "") {
+		out = append(out, fmt.Sprintf("%s and %s are only for %s", n("password_env"), n("password_file"), n("pkcs12")))
+	}
+	if k.PasswordEnv != "" && k.PasswordFile != "" {
+		out = append(out, fmt.Sprintf("give one of %s and %s, not both", n("password_env"), n("password_file")))
+	}
+	return out
+}
+
+// Load reads the key and certificates and returns a ready Signer.
+func (k KeySource) Load() (*Signer, error) {
+	if problems := k.Check(nil); len(problems) > 0 {
+		return nil, errors.New(problems[0])
+	}
+	var s *Signer
+	var err error
+	switch {
+	case k.PKCS12 != "":
+		var pw []byte
+		switch {
+		case k.PasswordEnv != "":
+			pw, err = PasswordFromEnv(k.PasswordEnv)
+		case k.PasswordFile != "":
+			pw, err = PasswordFromFile(k.PasswordFile)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load signing key: %w", err)
+		}
+		s, err = LoadPKCS12(k.PKCS12, pw)
+	case k.Cert != "":
+		s, err = LoadPEM(k.Cert, k.Key)
+	default:
+		return nil, errors.New("no signing key: give a PEM certificate and key, or a PKCS#12 file")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load signing key: %w", err)
+	}
+	s.PageHashes = k.PageHashes
+	if len(k.Timestamps) > 0 {
+		s.Timestamper = &Timestamper{URLs: k.Timestamps}
+	}
+	return s, nil
+}
+
+// LoadRoots reads PEM certificates into a pool, for VerifyOptions.Roots.
+func LoadRoots(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read roots: %w", err)
+	}
+	pool := x509.NewCertPool()
+	n := 0
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("read roots %s: %w", path, err)
+		}
+		pool.AddCert(c)
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("read roots %s: no PEM certificate in it", path)
+	}
+	return pool, nil
+}
+
+// BuildRoots are the roots a build checks its own signatures against: the
+// system roots, plus the top of the signer's chain when it is self-signed
+// (a development certificate), so a build proves its signatures verify.
+func (s *Signer) BuildRoots() *x509.CertPool {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if n := len(s.Chain); n > 0 {
+		top := s.Chain[n-1]
+		// CheckSignatureFrom would refuse a self-signed leaf that is not a CA,
+		// which a development certificate is not.
+		selfSigned := bytes.Equal(top.RawSubject, top.RawIssuer) &&
+			top.CheckSignature(top.SignatureAlgorithm, top.RawTBSCertificate, top.Signature) == nil
+		if selfSigned {
+			pool.AddCert(top)
+		}
+	}
+	return pool
+}
+
+// SignAndVerify signs path in place and verifies the result against roots.
+func (s *Signer) SignAndVerify(ctx context.Context, path string, roots *x509.CertPool) (Result, error) {
+	if err := s.SignFile(ctx, path); err != nil {
+		return Result{}, err
+	}
+	r, err := Verify(path, VerifyOptions{Roots: roots, Now: time.Now()})
+	if err != nil {
+		return r, err
+	}
+	if !r.OK() {
+		return r, fmt.Errorf("signed but does not verify: %w", r.Err())
+	}
+	return r, nil
+}
