@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmdtest"
 
 	"github.com/msiforge/msiforge/internal/cli"
+	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/msitools"
 	"github.com/msiforge/msiforge/internal/testutil"
 )
 
@@ -37,6 +39,7 @@ func TestCLI(t *testing.T) {
 		return cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	})
 	ts.Commands["ls"] = lsCmd
+	ts.Commands["break-run-condition"] = breakRunCondition
 	ts.Run(t, *update)
 }
 
@@ -79,4 +82,14 @@ func writeFakeTools(dir string) error {
 		}
 	}
 	return nil
+}
+
+// breakRunCondition makes an MSI write the Run value unconditionally, as a
+// template bug would, for the matrix --check transcript.
+func breakRunCondition(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: break-run-condition FILE.msi")
+	}
+	return nil, msitools.Query(context.Background(), execx.OS{}, args[0],
+		"UPDATE `Component` SET `Condition` = '' WHERE `Component` = 'RunAtStartup'")
 }

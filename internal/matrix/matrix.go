@@ -49,12 +49,12 @@ const (
 
 // Row is one line of the update matrix.
 type Row struct {
-	AllUsers         string // "" or "1"
-	ShouldAutoUpdate string // "0" or "1"
-	Scope            string // "per-user" or "per-machine"
-	AutoUpdate       bool   // the effective behaviour
-	Result           string // what the install does, in the product's words
-	Warning          string // shown to whoever chooses this combination
+	AllUsers         string `json:"allusers"`          // "" or "1"
+	ShouldAutoUpdate string `json:"shouldautoupdate"`  // "0" or "1"
+	Scope            string `json:"scope"`             // "per-user" or "per-machine"
+	AutoUpdate       bool   `json:"auto_update"`       // the effective behaviour
+	Result           string `json:"result"`            // what the install does, in the product's words
+	Warning          string `json:"warning,omitempty"` // shown to whoever chooses this combination
 }
 
 // Rows is the update matrix, in the order the product documentation gives.
@@ -82,10 +82,10 @@ func Decide(allUsers, shouldAutoUpdate string) (Row, error) {
 
 // Property documents one public property of the console MSI.
 type Property struct {
-	Name    string
-	Values  string
-	Default string
-	Meaning string
+	Name    string `json:"name"`
+	Values  string `json:"values"`
+	Default string `json:"default"`
+	Meaning string `json:"meaning"`
 }
 
 // Properties are the console MSI's public properties, as the README and

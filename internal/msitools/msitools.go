@@ -126,3 +126,50 @@ func Import(ctx context.Context, run execx.Runner, path, idt string) error {
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// DB reads tables of one MSI with msiinfo, each at most once.
+type DB struct {
+	ctx    context.Context
+	run    execx.Runner
+	path   string
+	names  map[string]bool
+	tables map[string]*Table
+}
+
+// Open lists the tables of the MSI at path.
+func Open(ctx context.Context, run execx.Runner, path string) (*DB, error) {
+	res, err := run.Run(ctx, execx.Cmd{Name: "msiinfo", Args: []string{"tables", path}})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	db := &DB{ctx: ctx, run: run, path: path, names: map[string]bool{}, tables: map[string]*Table{}}
+	for _, n := range strings.Fields(string(res.Stdout)) {
+		db.names[n] = true
+	}
+	return db, nil
+}
+
+// Rows returns the rows of table by column name; a table the MSI does not
+// have has no rows.
+func (db *DB) Rows(table string) ([]map[string]string, error) {
+	if !db.names[table] {
+		return nil, nil
+	}
+	t, ok := db.tables[table]
+	if !ok {
+		var err error
+		if t, err = Export(db.ctx, db.run, db.path, table); err != nil {
+			return nil, err
+		}
+		db.tables[table] = t
+	}
+	out := make([]map[string]string, len(t.Rows))
+	for i, r := range t.Rows {
+		m := make(map[string]string, len(t.Columns))
+		for j, c := range t.Columns {
+			m[c] = r[j]
+		}
+		out[i] = m
+	}
+	return out, nil
+}

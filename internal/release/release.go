@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/plan"
@@ -137,7 +138,8 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		if epoch.IsZero() {
 			epoch = DefaultEpoch
 		}
-		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
+		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload,
+			Check: func(ctx context.Context, path string) error { return check.Build(ctx, run, path) }})
 		if err != nil {
 			return arts, err
 		}

@@ -35,6 +35,9 @@ type Job struct {
 	// packaged (SignPayload) and the finished MSI.
 	Signer      packaging.Signer
 	SignPayload bool
+	// Check, when set, inspects the fixed-up MSI before it is signed and
+	// written; an error fails the build (the console's matrix check).
+	Check func(ctx context.Context, path string) error
 }
 
 // Build compiles job into job.Out. Nothing is written to job.Out unless
@@ -85,6 +88,11 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	}
 	if err := ApplyFixes(ctx, run, tmp, ConsoleFixes(m, packageCode, job.Epoch)); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
+	}
+	if job.Check != nil {
+		if err := job.Check(ctx, tmp); err != nil {
+			return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
+		}
 	}
 	var sig *packaging.Signature
 	if job.Signer != nil {

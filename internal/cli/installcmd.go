@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/installcmd"
+	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/simulate"
+)
+
+func newInstallCmdCmd(env *Env) *cobra.Command {
+	var r installcmd.Request
+	var asJSON, noRead bool
+	cmd := &cobra.Command{
+		Use:   "install-cmd FILE.msi|FILE.exe [--all-users] [--auto-update 0|1] [--run-at-startup 0|1] [--install-dir DIR] [--log FILE] [--as-system]",
+		Short: "Print the command that installs the console with the chosen properties",
+		Long: `install-cmd prints the msiexec command line (or, for the EXE, the /S form with
+properties passed through) that installs the console as asked, followed on
+stderr by the warnings of the update matrix for that choice: an all-users
+install ignores auto-update, a per-user install run as Local System lands in
+the system profile, and users must log in once before the site is upgraded.
+For an MSI, the package's own defaults are read from its tables.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r.File = args[0]
+			if strings.HasSuffix(strings.ToLower(r.File), ".msi") && !noRead {
+				res, err := msiDefaults(cmd, env.Run, r.File)
+				if err != nil {
+					return err
+				}
+				r.DefaultShouldAutoUpdate, r.DefaultRunAtStartup = res.Properties["SHOULDAUTOUPDATE"], res.Properties["RUNATSTARTUP"]
+			}
+			c, err := installcmd.Build(r)
+			if err != nil {
+				return &usageError{err}
+			}
+			if asJSON {
+				return writeJSON(env, c)
+			}
+			fmt.Fprintln(env.Out, c.Line)
+			for _, w := range c.Warnings {
+				env.Log.Printf("warning: %s", w)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&r.AllUsers, "all-users", false, "per-machine install for all users (ALLUSERS=1)")
+	f.StringVar(&r.ShouldAutoUpdate, "auto-update", "", "SHOULDAUTOUPDATE: 0 or 1 (default: the package's)")
+	f.StringVar(&r.RunAtStartup, "run-at-startup", "", "RUNATSTARTUP: 0 or 1 (default: the package's)")
+	f.StringVar(&r.InstallDir, "install-dir", "", "INSTALLDIR (default: the package's)")
+	f.BoolVar(&r.Quiet, "quiet", true, "no UI: msiexec /qn, or the EXE's /S")
+	f.StringVar(&r.Log, "log", "", "write a verbose installer log to this file")
+	f.BoolVar(&r.System, "as-system", false, "the command will run as Local System (a deployment tool)")
+	f.BoolVar(&noRead, "no-read", false, "do not open the MSI to read its defaults")
+	f.BoolVar(&asJSON, "json", false, "print the command, outcome and warnings as JSON")
+	return cmd
+}
+
+// msiDefaults simulates a plain install of the MSI to learn the values its
+// properties take when the command line leaves them out.
+func msiDefaults(cmd *cobra.Command, run execx.Runner, path string) (*simulate.Result, error) {
+	db, err := msitools.Open(cmd.Context(), run, path)
+	if err != nil {
+		return nil, err
+	}
+	return simulate.Install(db, nil, simulate.Context{})
+}
