@@ -1,6 +1,6 @@
-// Package render turns the typed WiX models into source text with the
-// embedded templates, and checks that what it produced is well-formed XML
-// before any compiler sees it.
+// Package render turns the typed WiX and NSIS models into source text with
+// the embedded templates, and checks that what it produced is well-formed
+// XML (for WiX) before any compiler sees it.
 package render
 
 import (
@@ -23,7 +23,7 @@ var sprigAllowed = []string{"list", "join", "upper", "lower", "trim", "default",
 // Funcs is the template function allow-list.
 func Funcs() template.FuncMap {
 	all := sprig.TxtFuncMap()
-	fm := template.FuncMap{"xml": EscapeXML}
+	fm := template.FuncMap{"xml": EscapeXML, "nsis": EscapeNSIS}
 	for _, name := range sprigAllowed {
 		fm[name] = all[name]
 	}
@@ -36,6 +36,17 @@ func Funcs() template.FuncMap {
 func EscapeXML(s string) string {
 	return xmlEscaper.Replace(s)
 }
+
+// EscapeNSIS escapes s for the inside of a double-quoted NSIS string: '$'
+// starts a variable, '$\"' is a quote and '$\n' a new line there, and a
+// backslash is literal.
+func EscapeNSIS(s string) string {
+	return nsisEscaper.Replace(s)
+}
+
+var nsisEscaper = strings.NewReplacer(
+	"$", "$$", `"`, `$\"`, "\n", `$\n`, "\r", `$\r`, "\t", `$\t`,
+)
 
 // xmlEscaper uses the named entities, which read better in golden files
 // than encoding/xml's numeric ones.
@@ -87,6 +98,20 @@ func (ts *Templates) Render(name string, data any) ([]byte, error) {
 	}
 	if err := WellFormed(buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("render %s: output is not well-formed XML: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// RenderText executes the template name with data, for sources that are
+// not XML (NSIS scripts).
+func (ts *Templates) RenderText(name string, data any) ([]byte, error) {
+	t := ts.t.Lookup(name)
+	if t == nil {
+		return nil, fmt.Errorf("render: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
 }
