@@ -132,8 +132,8 @@ func Source(ts *render.Templates, c *wix.Console) ([]byte, error) {
 // Job is one console EXE to build.
 type Job struct {
 	Model     *wix.Console
-	MSI       string           // the built MSI of Model's architecture
-	Out       string           // where the EXE goes
+	MSI       string            // the built MSI of Model's architecture
+	Out       string            // where the EXE goes
 	Templates *render.Templates // nil: the embedded templates
 	// SourceDate is the time the embedded MSI is stored with (NSIS keeps
 	// the file's time). Zero means SOURCE_DATE_EPOCH, or else 1970-01-01.
