@@ -11,6 +11,7 @@ import (
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
 	"github.com/msiforge/msiforge/packaging"
+	"github.com/msiforge/msiforge/packaging/exe"
 	"github.com/msiforge/msiforge/wix"
 )
 
@@ -63,4 +64,9 @@ func readFile(t *testing.T, path string) []byte {
 
 func tempOut(t *testing.T, name string) string {
 	return filepath.Join(t.TempDir(), name)
+}
+
+func needMakensis(t *testing.T) {
+	t.Helper()
+	testutil.NeedTool(t, exe.Tools...)
 }

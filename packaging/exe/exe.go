@@ -21,6 +21,7 @@ package exe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -208,6 +209,12 @@ func Compile(ctx context.Context, run execx.Runner, script, msi, out string) err
 	}
 	res, err := run.Run(ctx, execx.Cmd{Name: "makensis", Args: MakensisArgs(script, msi, out), Dir: filepath.Dir(script)})
 	if err != nil {
+		// makensis prints warnings on stdout and only "warning treated as
+		// error" on stderr: show both.
+		var ee *execx.ExitError
+		if errors.As(err, &ee) {
+			ee.Output = execx.Tail(string(res.Stdout)+"\n"+string(res.Stderr), 20)
+		}
 		return fmt.Errorf("makensis: %w", err)
 	}
 	if msg := strings.TrimSpace(string(res.Stdout) + string(res.Stderr)); msg != "" {
