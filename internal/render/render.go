@@ -23,7 +23,7 @@ var sprigAllowed = []string{"list", "join", "upper", "lower", "trim", "default",
 // Funcs is the template function allow-list.
 func Funcs() template.FuncMap {
 	all := sprig.TxtFuncMap()
-	fm := template.FuncMap{"xml": EscapeXML, "nsis": EscapeNSIS}
+	fm := template.FuncMap{"xml": EscapeXML, "nsis": EscapeNSIS, "nsisconst": EscapeNSISConst}
 	for _, name := range sprigAllowed {
 		fm[name] = all[name]
 	}
@@ -37,15 +37,42 @@ func EscapeXML(s string) string {
 	return xmlEscaper.Replace(s)
 }
 
-// EscapeNSIS escapes s for the inside of a double-quoted NSIS string: '$'
-// starts a variable, '$\"' is a quote and '$\n' a new line there, and a
-// backslash is literal.
-func EscapeNSIS(s string) string {
-	return nsisEscaper.Replace(s)
+// EscapeNSIS escapes s for the inside of a double-quoted NSIS string that
+// is processed when the installer runs (Name, MessageBox): '$' starts a
+// variable there, '$\"' is a quote and '$\n' a new line; a backslash is
+// literal.
+func EscapeNSIS(s string) (string, error) {
+	if err := nsisExpandable(s); err != nil {
+		return "", err
+	}
+	return nsisEscaper.Replace(s), nil
 }
 
-var nsisEscaper = strings.NewReplacer(
-	"$", "$$", `"`, `$\"`, "\n", `$\n`, "\r", `$\r`, "\t", `$\t`,
+// EscapeNSISConst escapes s for a double-quoted NSIS string that is only
+// used when compiling (VIAddVersionKey): there '$$' would stay two
+// dollars, and only the line's escapes ('$\"', '$\n') are processed.
+func EscapeNSISConst(s string) (string, error) {
+	if err := nsisExpandable(s); err != nil {
+		return "", err
+	}
+	return nsisConstEscaper.Replace(s), nil
+}
+
+// nsisExpandable refuses what makensis expands on every line before
+// anything else, with no escape that survives: ${define}, $%ENV% and the
+// line escapes $\x (which "$$\x" would not hide in a compile-time string).
+func nsisExpandable(s string) error {
+	for _, seq := range []string{"${", "$%", `$\`} {
+		if strings.Contains(s, seq) {
+			return fmt.Errorf("%q: makensis would expand %q in it", s, seq)
+		}
+	}
+	return nil
+}
+
+var (
+	nsisEscaper      = strings.NewReplacer("$", "$$", `"`, `$\"`, "\n", `$\n`, "\r", `$\r`, "\t", `$\t`)
+	nsisConstEscaper = strings.NewReplacer(`"`, `$\"`, "\n", `$\n`, "\r", `$\r`, "\t", `$\t`)
 )
 
 // xmlEscaper uses the named entities, which read better in golden files

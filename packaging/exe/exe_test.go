@@ -101,13 +101,23 @@ func TestGoldenExample(t *testing.T) {
 func TestSourceEscapes(t *testing.T) {
 	c := loadExample(t, "x64")
 	m := console(t, c, "x64")
-	m.ProductName = `Say "$INSTDIR" $\n`
+	m.ProductName = "Say \"$INSTDIR\"\n"
 	src, err := exe.Source(nil, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `Name "Say $\"$$INSTDIR$\" $$\n"`; !strings.Contains(string(src), want) {
+	if want := `Name "Say $\"$$INSTDIR$\"$\n"`; !strings.Contains(string(src), want) {
 		t.Errorf("script lacks %s", want)
+	}
+	// Compile-time strings keep a '$' as it is (makensis would keep "$$").
+	if want := `"ProductName" "Say $\"$INSTDIR$\"$\n"`; !strings.Contains(string(src), want) {
+		t.Errorf("script lacks %s", want)
+	}
+	for _, name := range []string{"A ${MSI} B", "A $%PATH% B", `A $\n B`} {
+		m.ProductName = name
+		if _, err := exe.Source(nil, m); err == nil || !strings.Contains(err.Error(), "makensis would expand") {
+			t.Errorf("product name %q: error %v, want a refusal", name, err)
+		}
 	}
 }
 
