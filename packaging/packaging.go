@@ -16,6 +16,7 @@ import (
 // Kinds of artifact.
 const (
 	KindConsoleMSI = "console-msi"
+	KindConsoleEXE = "console-exe" // the console MSI wrapped in an NSIS EXE
 )
 
 // Artifact is one file a build wrote.

@@ -1,6 +1,6 @@
-// Package render turns the typed WiX models into source text with the
-// embedded templates, and checks that what it produced is well-formed XML
-// before any compiler sees it.
+// Package render turns the typed WiX and NSIS models into source text with
+// the embedded templates, and checks that what it produced is well-formed
+// XML (for WiX) before any compiler sees it.
 package render
 
 import (
@@ -23,7 +23,7 @@ var sprigAllowed = []string{"list", "join", "upper", "lower", "trim", "default",
 // Funcs is the template function allow-list.
 func Funcs() template.FuncMap {
 	all := sprig.TxtFuncMap()
-	fm := template.FuncMap{"xml": EscapeXML}
+	fm := template.FuncMap{"xml": EscapeXML, "nsis": EscapeNSIS, "nsisconst": EscapeNSISConst}
 	for _, name := range sprigAllowed {
 		fm[name] = all[name]
 	}
@@ -36,6 +36,44 @@ func Funcs() template.FuncMap {
 func EscapeXML(s string) string {
 	return xmlEscaper.Replace(s)
 }
+
+// EscapeNSIS escapes s for the inside of a double-quoted NSIS string that
+// is processed when the installer runs (Name, MessageBox): '$' starts a
+// variable there, '$\"' is a quote and '$\n' a new line; a backslash is
+// literal.
+func EscapeNSIS(s string) (string, error) {
+	if err := nsisExpandable(s); err != nil {
+		return "", err
+	}
+	return nsisEscaper.Replace(s), nil
+}
+
+// EscapeNSISConst escapes s for a double-quoted NSIS string that is only
+// used when compiling (VIAddVersionKey): there '$$' would stay two
+// dollars, and only the line's escapes ('$\"', '$\n') are processed.
+func EscapeNSISConst(s string) (string, error) {
+	if err := nsisExpandable(s); err != nil {
+		return "", err
+	}
+	return nsisConstEscaper.Replace(s), nil
+}
+
+// nsisExpandable refuses what makensis expands on every line before
+// anything else, with no escape that survives: ${define}, $%ENV% and the
+// line escapes $\x (which "$$\x" would not hide in a compile-time string).
+func nsisExpandable(s string) error {
+	for _, seq := range []string{"${", "$%", `$\`} {
+		if strings.Contains(s, seq) {
+			return fmt.Errorf("%q: makensis would expand %q in it", s, seq)
+		}
+	}
+	return nil
+}
+
+var (
+	nsisEscaper      = strings.NewReplacer("$", "$$", `"`, `$\"`, "\n", `$\n`, "\r", `$\r`, "\t", `$\t`)
+	nsisConstEscaper = strings.NewReplacer(`"`, `$\"`, "\n", `$\n`, "\r", `$\r`, "\t", `$\t`)
+)
 
 // xmlEscaper uses the named entities, which read better in golden files
 // than encoding/xml's numeric ones.
@@ -87,6 +125,20 @@ func (ts *Templates) Render(name string, data any) ([]byte, error) {
 	}
 	if err := WellFormed(buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("render %s: output is not well-formed XML: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// RenderText executes the template name with data, for sources that are
+// not XML (NSIS scripts).
+func (ts *Templates) RenderText(name string, data any) ([]byte, error) {
+	t := ts.t.Lookup(name)
+	if t == nil {
+		return nil, fmt.Errorf("render: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
 }
