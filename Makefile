@@ -5,9 +5,9 @@ BIN     := bin/msiforge
 EXAMPLE := examples/console
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 # Tools the build needs (wixl, msitools) and the tests use (nsis, wine).
-BUILD_PKGS := wixl msitools
+BUILD_PKGS := wixl msitools nsis
 TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode
-GOLDEN_PKGS := ./wix/... ./internal/...
+
 
 .PHONY: all build demo test golden deps deps-test payload clean fmt vet
 
@@ -46,7 +46,7 @@ test: deps-test payload
 
 # golden rewrites the golden files; review the diff like code.
 golden: payload
-	$(GO) test ./wix/... ./internal/... ./cmd/... -update
+	$(GO) test ./internal/... ./packaging/... ./cmd/... -update
 
 fmt:
 	gofmt -l -w .

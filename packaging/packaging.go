@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -113,4 +114,25 @@ func CopyFile(src, dst string) error {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	return out.Close()
+}
+
+// DefaultEpoch is the time recorded in the artifacts when
+// SOURCE_DATE_EPOCH is not set: a fixed date, never the clock, so builds
+// are reproducible by default.
+var DefaultEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// minEpoch is the earliest time a cabinet (DOS date) can record.
+var minEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ParseEpoch reads SOURCE_DATE_EPOCH (seconds since 1970, UTC); "" gives
+// DefaultEpoch.
+func ParseEpoch(s string) (time.Time, error) {
+	if s == "" {
+		return DefaultEpoch, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < minEpoch.Unix() || n > 1<<33 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not allowed: want seconds since 1970 between %d (1980-01-01, the earliest a cabinet records) and %d", s, minEpoch.Unix(), int64(1)<<33)
+	}
+	return time.Unix(n, 0).UTC(), nil
 }

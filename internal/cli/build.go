@@ -9,6 +9,7 @@ import (
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/sign"
+	"github.com/msiforge/msiforge/packaging"
 )
 
 func newBuildCmd(env *Env) *cobra.Command {
@@ -41,7 +42,7 @@ verifies every signature before writing the artifact.`,
 			if err != nil {
 				return err
 			}
-			epoch, err := release.ParseEpoch(env.Getenv("SOURCE_DATE_EPOCH"))
+			epoch, err := packaging.ParseEpoch(env.Getenv("SOURCE_DATE_EPOCH"))
 			if err != nil {
 				return err
 			}

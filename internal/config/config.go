@@ -58,6 +58,8 @@ type Console struct {
 	// Defaults are the values the public properties take when msiexec is
 	// not given them.
 	Defaults Defaults `yaml:"defaults"`
+	// EXE also wraps each MSI into a silent-capable EXE (NSIS); default true.
+	EXE *bool `yaml:"exe"`
 }
 
 // Shortcut configures the Start-menu shortcut to the console.
@@ -226,6 +228,10 @@ func (c *Config) applyDefaults() {
 	if c.Console.Defaults.ShouldAutoUpdate == nil {
 		z := 0
 		c.Console.Defaults.ShouldAutoUpdate = &z
+	}
+	if c.Console.EXE == nil {
+		t := true
+		c.Console.EXE = &t
 	}
 	if c.Signing.SignPayload == nil {
 		t := true

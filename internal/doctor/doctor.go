@@ -31,7 +31,7 @@ var probes = []probe{
 	{"wixl", "compile WiX sources into MSI", true, []string{"--version"}},
 	{"msibuild", "post-build MSI fix-ups", true, nil}, // no version flag: reported with msiinfo's
 	{"msiinfo", "read MSI tables back", true, []string{"--version"}},
-	{"makensis", "wrap MSIs into EXEs", false, []string{"-VERSION"}},
+	{"makensis", "wrap MSIs into EXEs", true, []string{"-VERSION"}},
 	{"osslsigncode", "verify signatures independently (tests)", false, []string{"--version"}},
 	{"wine", "install MSIs in tests", false, []string{"--version"}},
 }

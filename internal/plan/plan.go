@@ -16,6 +16,9 @@ type Target struct {
 	Arch string
 	File string // output file name, e.g. example-console-1.4.2-x64.msi
 	Wxs  string // rendered source file name, e.g. example-console-1.4.2-x64.wxs
+	// EXE and Nsi name the EXE wrapped around the MSI and its NSIS source;
+	// empty when the config turns the EXE off.
+	EXE, Nsi string
 }
 
 // Targets returns the targets of c, restricted to only (if non-empty),
@@ -49,7 +52,11 @@ func Targets(c *config.Config, only []string) ([]Target, error) {
 				continue
 			}
 			stem := fmt.Sprintf("%s-%s-%s", c.Output.Name, c.Product.Version, a)
-			ts = append(ts, Target{Kind: packaging.KindConsoleMSI, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})
+			t := Target{Kind: packaging.KindConsoleMSI, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"}
+			if *c.Console.EXE {
+				t.EXE, t.Nsi = stem+".exe", stem+".nsi"
+			}
+			ts = append(ts, t)
 		}
 	}
 	return ts, nil

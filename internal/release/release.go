@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/msiforge/msiforge/internal/check"
@@ -17,6 +16,7 @@ import (
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/render"
 	"github.com/msiforge/msiforge/packaging"
+	"github.com/msiforge/msiforge/packaging/exe"
 	"github.com/msiforge/msiforge/packaging/msi"
 	"github.com/msiforge/msiforge/templates"
 	"github.com/msiforge/msiforge/wix"
@@ -38,27 +38,6 @@ type Options struct {
 	Progress func(msg string) // receives one line per step; may be nil
 }
 
-// DefaultEpoch is the time recorded in the artifacts when
-// SOURCE_DATE_EPOCH is not set: a fixed date, never the clock, so builds
-// are reproducible by default.
-var DefaultEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// minEpoch is the earliest time a cabinet (DOS date) can record.
-var minEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// ParseEpoch reads SOURCE_DATE_EPOCH (seconds since 1970, UTC); "" gives
-// DefaultEpoch.
-func ParseEpoch(s string) (time.Time, error) {
-	if s == "" {
-		return DefaultEpoch, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < minEpoch.Unix() || n > 1<<33 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not allowed: want seconds since 1970 between %d (1980-01-01, the earliest a cabinet records) and %d", s, minEpoch.Unix(), int64(1)<<33)
-	}
-	return time.Unix(n, 0).UTC(), nil
-}
-
 func (o Options) progress(format string, args ...any) {
 	if o.Progress != nil {
 		o.Progress(fmt.Sprintf(format, args...))
@@ -69,7 +48,8 @@ func (o Options) progress(format string, args ...any) {
 type Source struct {
 	Target plan.Target
 	Model  *wix.Console
-	Text   []byte
+	Text   []byte // the .wxs
+	NSIS   []byte // the .nsi of the EXE wrapper; nil without one
 }
 
 // Sources renders the sources of every target, in memory.
@@ -92,7 +72,13 @@ func Sources(c *config.Config, archs []string) ([]Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Source{Target: t, Model: m, Text: text})
+		src := Source{Target: t, Model: m, Text: text}
+		if t.EXE != "" {
+			if src.NSIS, err = exe.Source(tpl, m); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, src)
 	}
 	return out, nil
 }
@@ -108,12 +94,24 @@ func Render(c *config.Config, dir string, opts Options) ([]string, error) {
 	}
 	var paths []string
 	for _, s := range srcs {
-		p := filepath.Join(dir, s.Target.Wxs)
-		if err := writeFileAtomic(p, s.Text); err != nil {
-			return nil, err
+		files := []struct {
+			name string
+			text []byte
+		}{{s.Target.Wxs, s.Text}}
+		if s.NSIS != nil {
+			files = append(files, struct {
+				name string
+				text []byte
+			}{s.Target.Nsi, s.NSIS})
 		}
-		opts.progress("rendered %s", p)
-		paths = append(paths, p)
+		for _, f := range files {
+			p := filepath.Join(dir, f.name)
+			if err := writeFileAtomic(p, f.text); err != nil {
+				return nil, err
+			}
+			opts.progress("rendered %s", p)
+			paths = append(paths, p)
+		}
 	}
 	return paths, nil
 }
@@ -136,19 +134,25 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		opts.progress("building %s", s.Target.File)
 		epoch := opts.Epoch
 		if epoch.IsZero() {
-			epoch = DefaultEpoch
+			epoch = packaging.DefaultEpoch
 		}
 		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload,
 			Check: func(ctx context.Context, path string) error { return check.Build(ctx, run, path) }})
 		if err != nil {
 			return arts, err
 		}
-		if a.Signature != nil {
-			opts.progress("built %s (%s, %d bytes, signed by %s)", s.Target.File, a.Arch, a.Size, a.Signature.Subject)
-		} else {
-			opts.progress("built %s (%s, %d bytes)", s.Target.File, a.Arch, a.Size)
-		}
+		opts.progress("built %s (%s, %d bytes%s)", s.Target.File, a.Arch, a.Size, signedBy(a))
 		arts = append(arts, a)
+		if s.Target.EXE == "" {
+			continue
+		}
+		opts.progress("building %s", s.Target.EXE)
+		e, err := exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer})
+		if err != nil {
+			return arts, err
+		}
+		opts.progress("built %s (%s, %d bytes%s)", s.Target.EXE, e.Arch, e.Size, signedBy(e))
+		arts = append(arts, e)
 	}
 	return arts, nil
 }
@@ -170,4 +174,11 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+func signedBy(a packaging.Artifact) string {
+	if a.Signature == nil {
+		return ""
+	}
+	return ", signed by " + a.Signature.Subject
 }

@@ -61,8 +61,8 @@ func TestRenderIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pa) != 2 || len(pb) != 2 {
-		t.Fatalf("rendered %d and %d files, want 2 each", len(pa), len(pb))
+	if len(pa) != 4 || len(pb) != 4 {
+		t.Fatalf("rendered %d and %d files, want 4 each (.wxs and .nsi for x86 and x64)", len(pa), len(pb))
 	}
 	for i := range pa {
 		x, _ := os.ReadFile(pa[i])

@@ -137,8 +137,11 @@ type Job struct {
 	Out       string            // where the EXE goes
 	Templates *render.Templates // nil: the embedded templates
 	// SourceDate is the time the embedded MSI is stored with (NSIS keeps
-	// the file's time). Zero means SOURCE_DATE_EPOCH, or else 1970-01-01.
+	// the file's time). Zero means packaging.DefaultEpoch.
 	SourceDate time.Time
+	// Signer, when set, signs the EXE (around the already signed MSI) and
+	// verifies it before it is written.
+	Signer packaging.Signer
 }
 
 // Build wraps job.MSI into job.Out. Nothing is written to job.Out unless
@@ -150,10 +153,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	name := filepath.Base(job.Out)
 	when := job.SourceDate
 	if when.IsZero() {
-		var err error
-		if when, err = SourceDateEpoch(); err != nil {
-			return packaging.Artifact{}, fmt.Errorf("build %s: %w", name, err)
-		}
+		when = packaging.DefaultEpoch
 	}
 	out, err := filepath.Abs(job.Out)
 	if err != nil {
@@ -185,13 +185,20 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	if err := Compile(ctx, run, script, msi, tmp); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", name, err)
 	}
+	var sig *packaging.Signature
+	if job.Signer != nil {
+		if sig, err = job.Signer.Sign(ctx, tmp); err != nil {
+			return packaging.Artifact{}, fmt.Errorf("sign %s: %w", name, err)
+		}
+	}
 	size, sum, err := packaging.Commit(tmp, out)
 	if err != nil {
 		return packaging.Artifact{}, err
 	}
 	m := job.Model
 	return packaging.Artifact{
-		Path: job.Out, Kind: packaging.KindConsoleEXE, Arch: m.Arch, Size: size, SHA256: sum,
+		Signature: sig,
+		Path:      job.Out, Kind: packaging.KindConsoleEXE, Arch: m.Arch, Size: size, SHA256: sum,
 		ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version,
 	}, nil
 }
@@ -234,18 +241,4 @@ func MakensisArgs(script, msi, out string) []string {
 		"-DOUTFILE=" + out,
 		script,
 	}
-}
-
-// SourceDateEpoch returns the time SOURCE_DATE_EPOCH names, or the Unix
-// epoch when it is not set.
-func SourceDateEpoch() (time.Time, error) {
-	v := os.Getenv("SOURCE_DATE_EPOCH")
-	if v == "" {
-		return time.Unix(0, 0).UTC(), nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", v)
-	}
-	return time.Unix(n, 0).UTC(), nil
 }

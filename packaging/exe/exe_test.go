@@ -224,21 +224,6 @@ func TestBuildFake(t *testing.T) {
 	}
 }
 
-func TestSourceDateEpoch(t *testing.T) {
-	t.Setenv("SOURCE_DATE_EPOCH", "")
-	if got, err := exe.SourceDateEpoch(); err != nil || got.Unix() != 0 {
-		t.Errorf("unset: %v %v, want the Unix epoch", got, err)
-	}
-	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
-	if got, err := exe.SourceDateEpoch(); err != nil || got.Unix() != 1700000000 {
-		t.Errorf("1700000000: %v %v", got, err)
-	}
-	t.Setenv("SOURCE_DATE_EPOCH", "yesterday")
-	if _, err := exe.SourceDateEpoch(); err == nil {
-		t.Error("SOURCE_DATE_EPOCH=yesterday accepted")
-	}
-}
-
 // TestWarningFailsBuild runs the real makensis on a script with a warning.
 func TestWarningFailsBuild(t *testing.T) {
 	needMakensis(t)

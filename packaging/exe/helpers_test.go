@@ -26,6 +26,9 @@ func loadExample(t *testing.T, archs ...string) *config.Config {
 	if len(archs) > 0 {
 		c.Architectures = archs
 	}
+	// These tests wrap the MSI themselves: release.Build makes only MSIs.
+	off := false
+	c.Console.EXE = &off
 	return c
 }
 
