@@ -136,3 +136,24 @@ func ParseEpoch(s string) (time.Time, error) {
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
+
+// WriteFile writes data to path through a temporary file in the same
+// directory and a rename, so readers never see a partial file.
+func WriteFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".msiforge-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

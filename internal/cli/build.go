@@ -64,6 +64,17 @@ verifies every signature before writing the artifact.`,
 			if err != nil {
 				return err
 			}
+			dir := outDir
+			if dir == "" {
+				dir = c.OutputDir()
+			}
+			written, err := release.Record(cmd.Context(), env.Run, c, arts, dir, version(), epoch)
+			if err != nil {
+				return err
+			}
+			for _, p := range written {
+				env.progress("wrote " + p)
+			}
 			if asJSON {
 				enc := json.NewEncoder(env.Out)
 				enc.SetIndent("", "  ")

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/msiforge/msiforge/internal/sign"
+	"github.com/msiforge/msiforge/packaging"
 )
 
 func newDevCertCmd(env *Env) *cobra.Command {
@@ -33,13 +34,13 @@ not trust it; it is for demos, tests and CI dry runs. Never commit it.`,
 				return err
 			}
 			cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-			if err := writeFileAtomic(key, keyPEM); err != nil {
+			if err := packaging.WriteFile(key, keyPEM); err != nil {
 				return err
 			}
 			if err := os.Chmod(key, 0o600); err != nil {
 				return err
 			}
-			if err := writeFileAtomic(cert, certPEM); err != nil {
+			if err := packaging.WriteFile(cert, certPEM); err != nil {
 				return err
 			}
 			env.Log.Printf("wrote a development certificate for %q, valid %d days; do not commit it", subject, days)

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/msiforge/msiforge/packaging"
 	"os"
 	"path/filepath"
 
@@ -34,7 +35,7 @@ file unless --force is given.`,
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			if err := writeFileAtomic(path, config.Starter); err != nil {
+			if err := packaging.WriteFile(path, config.Starter); err != nil {
 				return err
 			}
 			env.Log.Printf("wrote %s: set product.upgrade_code (uuidgen) and the payload, then run 'msiforge build -f %s'", path, path)
@@ -44,24 +45,4 @@ file unless --force is given.`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing msiforge.yaml")
 	return cmd
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames it.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".msiforge-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/doctor"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/render"
 	"github.com/msiforge/msiforge/packaging"
@@ -106,7 +108,7 @@ func Render(c *config.Config, dir string, opts Options) ([]string, error) {
 		}
 		for _, f := range files {
 			p := filepath.Join(dir, f.name)
-			if err := writeFileAtomic(p, f.text); err != nil {
+			if err := packaging.WriteFile(p, f.text); err != nil {
 				return nil, err
 			}
 			opts.progress("rendered %s", p)
@@ -157,28 +159,27 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 	return arts, nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".msiforge-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
-
 func signedBy(a packaging.Artifact) string {
 	if a.Signature == nil {
 		return ""
 	}
 	return ", signed by " + a.Signature.Subject
+}
+
+// Record writes manifest.json and SHA256SUMS for arts into dir: what was
+// built, with which msiforge and tools, at which SOURCE_DATE_EPOCH.
+func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time) ([]string, error) {
+	tools := map[string]string{}
+	for _, t := range doctor.Check(ctx, run) {
+		if t.Found && t.Version != "" {
+			tools[t.Name] = t.Version
+		}
+	}
+	if epoch.IsZero() {
+		epoch = packaging.DefaultEpoch
+	}
+	m := manifest.New(manifest.Product{
+		Name: c.Product.Name, Manufacturer: c.Product.Manufacturer, Version: c.Product.Version, UpgradeCode: "{" + c.Product.UpgradeCode + "}",
+	}, arts, manifest.Build{Msiforge: msiforge, Tools: tools, SourceDateEpoch: epoch.Unix()})
+	return m.Write(dir)
 }

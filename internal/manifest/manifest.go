@@ -1,0 +1,105 @@
+// Package manifest writes the machine-readable record of a release next to
+// its artifacts: dist/manifest.json and a coreutils-style SHA256SUMS.
+// Both depend only on what was built, so identical inputs give identical
+// bytes.
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/msiforge/msiforge/packaging"
+)
+
+// SchemaVersion is the manifest format's version; bump it on any
+// incompatible change.
+const SchemaVersion = 1
+
+// Manifest is dist/manifest.json.
+type Manifest struct {
+	SchemaVersion int        `json:"schema_version"`
+	Product       Product    `json:"product"`
+	Artifacts     []Artifact `json:"artifacts"`
+	Build         Build      `json:"build"`
+}
+
+// Product identifies what was released.
+type Product struct {
+	Name         string `json:"name"`
+	Manufacturer string `json:"manufacturer"`
+	Version      string `json:"version"`
+	UpgradeCode  string `json:"upgrade_code"`
+}
+
+// Artifact is one file of the release.
+type Artifact struct {
+	File               string     `json:"file"` // name, relative to the manifest
+	Kind               string     `json:"kind"` // console-msi, console-exe, …
+	Arch               string     `json:"arch"`
+	Size               int64      `json:"size"`
+	SHA256             string     `json:"sha256"`
+	ProductCode        string     `json:"product_code,omitempty"`
+	UpgradeCode        string     `json:"upgrade_code,omitempty"`
+	PackageCode        string     `json:"package_code,omitempty"`
+	Signed             bool       `json:"signed"`
+	SignerSubject      string     `json:"signer_subject,omitempty"`
+	Timestamp          *time.Time `json:"timestamp,omitempty"`
+	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
+}
+
+// Build records how the release was made.
+type Build struct {
+	Msiforge        string            `json:"msiforge"`
+	Tools           map[string]string `json:"tools"` // tool → version (encoding/json sorts keys)
+	SourceDateEpoch int64             `json:"source_date_epoch"`
+}
+
+// New assembles a manifest; artifacts are sorted by file name.
+func New(p Product, arts []packaging.Artifact, b Build) *Manifest {
+	m := &Manifest{SchemaVersion: SchemaVersion, Product: p, Build: b}
+	for _, a := range arts {
+		e := Artifact{File: filepath.Base(a.Path), Kind: a.Kind, Arch: a.Arch, Size: a.Size, SHA256: a.SHA256,
+			ProductCode: a.ProductCode, UpgradeCode: a.UpgradeCode, PackageCode: a.PackageCode}
+		if s := a.Signature; s != nil {
+			e.Signed, e.SignerSubject, e.Timestamp, e.TimestampAuthority = true, s.Subject, s.Timestamp, s.TimestampAuthority
+		}
+		m.Artifacts = append(m.Artifacts, e)
+	}
+	sort.Slice(m.Artifacts, func(i, j int) bool { return m.Artifacts[i].File < m.Artifacts[j].File })
+	return m
+}
+
+// JSON renders the manifest, indented, with a final newline.
+func (m *Manifest) JSON() []byte {
+	b, _ := json.MarshalIndent(m, "", "  ") // plain data: cannot fail
+	return append(b, '\n')
+}
+
+// SHA256SUMS renders the checksums in `sha256sum -c` format.
+func (m *Manifest) SHA256SUMS() []byte {
+	var b bytes.Buffer
+	for _, a := range m.Artifacts {
+		fmt.Fprintf(&b, "%s  %s\n", a.SHA256, a.File)
+	}
+	return b.Bytes()
+}
+
+// Write writes manifest.json and SHA256SUMS into dir, each atomically.
+func (m *Manifest) Write(dir string) ([]string, error) {
+	var paths []string
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"manifest.json", m.JSON()}, {"SHA256SUMS", m.SHA256SUMS()}} {
+		p := filepath.Join(dir, f.name)
+		if err := packaging.WriteFile(p, f.data); err != nil {
+			return paths, fmt.Errorf("write %s: %w", f.name, err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
