@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Property identifiers of the summary information stream (MS-OLEPS), as
@@ -54,7 +55,7 @@ type SummaryProperty struct {
 	ID   int
 	Type int       // VTI2, VTI4, VTLPSTR or VTFileTime
 	Int  int       // for VTI2 and VTI4
-	Str  string    // for VTLPSTR, decoded from the summary codepage
+	Str  string    // for VTLPSTR: taken as UTF-8 when valid (libmsi writes UTF-8), else decoded from the summary codepage
 	Time time.Time // for VTFileTime, in UTC
 }
 
@@ -200,11 +201,18 @@ func parseSummary(data []byte) (Summary, error) {
 			if i := strings.IndexByte(str, 0); i >= 0 {
 				str = str[:i]
 			}
-			dec, err := decodeCodepage(str, s.Codepage)
-			if err != nil {
-				return s, bad("property %d: %v", p.id, err)
+			// libmsi (so wixl and msibuild) stores summary strings as UTF-8
+			// whatever the codepage says; Windows tools use the codepage.
+			// Text that is valid UTF-8 is almost never meant as 1252, so
+			// take it as UTF-8 and decode only the rest.
+			if !utf8.ValidString(str) {
+				dec, err := decodeCodepage(str, s.Codepage)
+				if err != nil {
+					return s, bad("property %d: %v", p.id, err)
+				}
+				str = dec
 			}
-			sp.Str = dec
+			sp.Str = str
 		default:
 			continue // not a type an installer database uses
 		}
