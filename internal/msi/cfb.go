@@ -89,7 +89,7 @@ func (c *cfb) readAt(p []byte, off int64) error {
 // sectorOffset returns where sector sec starts, checking that it exists.
 func (c *cfb) sectorOffset(sec uint32) (int64, error) {
 	if sec >= c.nsect {
-		return 0, corruptf("sector %d is outside the file (%d sectors)", sec, c.nsect)
+		return 0, corruptf("sector %d is outside the file (%d sectors; truncated?)", sec, c.nsect)
 	}
 	return (int64(sec) + 1) << c.shift, nil
 }

@@ -502,5 +502,3 @@ func TestSigned(t *testing.T) {
 		t.Error("Signed() = true before signing")
 	}
 }
-
-
