@@ -164,7 +164,9 @@ func openCFB(r io.ReaderAt, size int64) (*cfb, error) {
 	locs := le32s(hdr[76:512])
 	perSector := uint32(c.secSize()/4) - 1
 	seen := map[uint32]bool{}
-	for sec, i := difatStart, uint32(0); sec <= secMaxRegular && i < numDIFAT; i++ {
+	// The chain is bounded by its declared length, by the FAT size it must
+	// describe, and (through seen) by the number of sectors in the file.
+	for sec, i := difatStart, uint32(0); sec <= secMaxRegular && i < numDIFAT && uint32(len(locs)) < numFAT; i++ {
 		if seen[sec] {
 			return nil, corruptf("DIFAT chain loops at sector %d", sec)
 		}

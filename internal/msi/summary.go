@@ -101,7 +101,9 @@ type Summary struct {
 // gives an empty Summary.
 func (f *File) Summary() (Summary, error) {
 	if f.summary != nil {
-		return *f.summary, nil
+		s := *f.summary
+		s.Properties = slices.Clone(s.Properties)
+		return s, nil
 	}
 	data, ok, err := f.readMeta(StreamSummaryInformation)
 	if err != nil {
@@ -114,6 +116,7 @@ func (f *File) Summary() (Summary, error) {
 		}
 	}
 	f.summary = &s
+	s.Properties = slices.Clone(s.Properties)
 	return s, nil
 }
 
