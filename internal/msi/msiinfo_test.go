@@ -174,6 +174,14 @@ var testMSIs = []testMSI{
 // the summary information read the same as through msitools.
 func TestAgainstMsiinfo(t *testing.T) {
 	needTool(t, "msiinfo")
+	t.Run("testdata/tiny", func(t *testing.T) {
+		t.Parallel()
+		path, err := filepath.Abs("testdata/tiny.msi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareWithMsiinfo(t, path)
+	})
 	for _, tm := range testMSIs {
 		t.Run(tm.name, func(t *testing.T) {
 			t.Parallel()
