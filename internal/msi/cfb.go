@@ -397,14 +397,14 @@ type streamReader struct {
 	e      *cfbEntry
 	pos    int64
 	sec    uint32 // current sector (or mini sector)
-	nsecs  int64  // sectors visited so far
+	nsecs  int64  // sectors visited so far, for error messages
 	mini   bool
 	shift  uint
 	failed error
 }
 
 func (c *cfb) newStreamReader(e *cfbEntry) *streamReader {
-	s := &streamReader{c: c, e: e, sec: e.start, mini: e.size < miniCutoff, shift: c.shift}
+	s := &streamReader{c: c, e: e, sec: e.start, nsecs: 1, mini: e.size < miniCutoff, shift: c.shift}
 	if s.mini {
 		s.shift = miniShift
 	}
@@ -444,9 +444,6 @@ func (s *streamReader) read(p []byte) (int, error) {
 				return total, err
 			}
 			s.sec = next
-		}
-		if s.nsecs == 0 {
-			s.nsecs = 1
 		}
 		n := min(int64(len(p)), secLen-inSec, s.e.size-s.pos)
 		off, err := s.offset(inSec)

@@ -58,7 +58,7 @@ func Example() {
 	// template: x64;1033 schema: 500 per-machine: true
 	// signed: false
 	// Tiny 1.0.0 {11111111-2222-3333-4444-555555555555} grüß dich
-	// Binary.Helper: 56 bytes, starts "helper\n"
+	// Binary.Helper: 4200 bytes, starts "helper\n"
 	// SetStamp type 2099 source STAMP null extended type: true
 	// DllCa type 2049 source Helper null extended type: true
 }

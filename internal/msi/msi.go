@@ -47,7 +47,8 @@ func corruptf(format string, args ...any) error {
 	return &corruptError{msg: fmt.Sprintf(format, args...)}
 }
 
-// Names of the streams that hold an Authenticode signature.
+// Names of special streams: the two that hold an Authenticode signature
+// (see [File.Signed]) and the summary information (see [File.Summary]).
 const (
 	StreamDigitalSignature      = "\x05DigitalSignature"
 	StreamMsiDigitalSignatureEx = "\x05MsiDigitalSignatureEx"
