@@ -51,6 +51,28 @@ func buildMSI(t testing.TB, wxs string, files map[string][]byte, wixlArgs ...str
 	return path
 }
 
+// buildMSIWarn is buildMSI for sources that make wixl print warnings; it
+// returns them instead of failing.
+func buildMSIWarn(t testing.TB, wxs string, files map[string][]byte, wixlArgs ...string) (path, stderr string) {
+	t.Helper()
+	needTool(t, "wixl")
+	path, err := compile(t.TempDir(), wxs, files, wixlArgs...)
+	var w *warnings
+	if errors.As(err, &w) {
+		return path, w.stderr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, ""
+}
+
+// warnings is what compile returns when wixl built the MSI but printed
+// something.
+type warnings struct{ stderr string }
+
+func (w *warnings) Error() string { return "wixl warned:\n" + w.stderr }
+
 // Packages that several tests read are built once per test binary.
 var (
 	cacheMu  sync.Mutex
@@ -125,10 +147,11 @@ func compile(dir, wxs string, files map[string][]byte, wixlArgs ...string) (stri
 	}
 	// wixl reports ignored attributes only as warnings; a clean build is
 	// silent, so any output means the source does not say what we think.
+	path := filepath.Join(dir, "pkg.msi")
 	if len(res.Stderr) > 0 {
-		return "", fmt.Errorf("wixl warned:\n%s", res.Stderr)
+		return path, &warnings{string(res.Stderr)}
 	}
-	return filepath.Join(dir, "pkg.msi"), nil
+	return path, nil
 }
 
 // isReaderError reports whether err is one of the package's documented

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msiforge/msiforge/internal/execx"
 )
 
 // The WiX sources below are compiled with the real wixl, and everything
@@ -515,5 +517,41 @@ func TestSigned(t *testing.T) {
 	defer unsigned.Close()
 	if unsigned.Signed() {
 		t.Error("Signed() = true before signing")
+	}
+}
+
+// TestStringOver128K reads a string of more than 128 KB. The pool stores
+// its length's high word in the escape entry (2 here) and the refcount (1)
+// in the next; libmsi's reader takes the refcount as the high word, so
+// wixl warns "string table load failed" and msiinfo shows the value cut
+// short and the strings after it shifted. This reader returns the value
+// that was written.
+func TestStringOver128K(t *testing.T) {
+	huge := strings.Repeat("0123456789abcdef", 140000/16) + "end"
+	path, stderr := buildMSIWarn(t, productWXS(`    <Property Id="HUGE" Value="`+huge+`"/>`), nil)
+	if stderr != "" && !strings.Contains(stderr, "string table load failed") {
+		t.Fatalf("unexpected wixl output: %s", stderr)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	props, err := f.Properties()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := props["HUGE"]; got != huge {
+		t.Errorf("HUGE has %d bytes, want %d", len(got), len(huge))
+	}
+	if props["ProductName"] != "Edge" || props["Manufacturer"] != "Edge Corp" {
+		t.Errorf("strings after the huge one: ProductName %q, Manufacturer %q", props["ProductName"], props["Manufacturer"])
+	}
+	if _, err := execx.LookPath("msiinfo"); err == nil {
+		for _, line := range lines(run(t, t.TempDir(), "msiinfo", "export", path, "Property")) {
+			if k, v, _ := strings.Cut(line, "\t"); k == "HUGE" {
+				t.Logf("for comparison, msiinfo export reads HUGE as %d bytes (written: %d)", len(v), len(huge))
+			}
+		}
 	}
 }
