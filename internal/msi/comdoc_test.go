@@ -2,12 +2,15 @@ package msi
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/msiforge/msiforge/internal/execx"
@@ -48,8 +51,79 @@ func comdocStreams(t *testing.T, data []byte) map[string][]byte {
 	return out
 }
 
+// relicDummyMSI returns the path of the MSI that relic ships as a test
+// fixture (functest/packages/dummy.msi in its module), or "". It was built
+// on Windows by the WiX Toolset 3.10 and uses 4096-byte sectors (compound
+// file version 4), so it covers what wixl-built files do not.
+func relicDummyMSI(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := execx.OS{}.Run(ctx, execx.Cmd{Name: "go", Args: []string{"list", "-m", "-f", "{{.Dir}}", "github.com/sassoftware/relic/v8"}})
+	if err != nil {
+		t.Logf("locate relic's module: %v", err)
+		return ""
+	}
+	path := filepath.Join(strings.TrimSpace(string(res.Stdout)), "functest", "packages", "dummy.msi")
+	if _, err := os.Stat(path); err != nil {
+		t.Logf("relic's dummy.msi: %v", err)
+		return ""
+	}
+	return path
+}
+
+// needRelicDummyMSI is relicDummyMSI for tests that need the file: they
+// skip without it, except in CI.
+func needRelicDummyMSI(t testing.TB) string {
+	t.Helper()
+	path := relicDummyMSI(t)
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true and relic's functest/packages/dummy.msi is not in the module cache")
+		}
+		t.Skip("relic's functest/packages/dummy.msi is not in the module cache")
+	}
+	return path
+}
+
+// TestWindowsBuiltMSI reads an MSI written by Windows Installer itself
+// (through WiX 3.10), with 4096-byte sectors and a _Validation table, and
+// compares it with msiinfo like the wixl-built ones.
+func TestWindowsBuiltMSI(t *testing.T) {
+	needTool(t, "msiinfo")
+	path := needRelicDummyMSI(t)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := openCFB(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.shift != 12 {
+		t.Errorf("sector size 2^%d, want 4096-byte sectors", c.shift)
+	}
+	compareWithMsiinfo(t, path)
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := f.Summary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.PackageCode != "{71978EBD-79FE-450E-A2E6-1FC75128A33D}" || s.Template != "Intel;1033" ||
+		!strings.HasPrefix(s.CreatingApplication, "Windows Installer XML Toolset (3.10") {
+		t.Errorf("summary = %+v", s)
+	}
+}
+
 func TestCFBMatchesComdoc(t *testing.T) {
 	paths := []string{"testdata/tiny.msi"}
+	if p := relicDummyMSI(t); p != "" {
+		paths = append(paths, p)
+	}
 	// The wixl-built packages join when wixl is there (or must be, in CI).
 	if _, err := execx.LookPath("wixl"); err == nil || os.Getenv("CI") == "true" {
 		for _, tm := range testMSIs {
