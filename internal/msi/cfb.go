@@ -18,6 +18,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 )
 
 const (
@@ -322,12 +323,15 @@ func parseDirEntry(b []byte, shift uint) cfbEntry {
 	for i := range name {
 		name[i] = binary.LittleEndian.Uint16(b[2*i:])
 	}
-	size := int64(binary.LittleEndian.Uint64(b[120:]))
+	raw := binary.LittleEndian.Uint64(b[120:])
 	if shift == 9 {
 		// Version 3 files only define the low 32 bits; writers leave
 		// garbage in the high ones.
-		size &= 0xFFFFFFFF
+		raw &= 0xFFFFFFFF
 	}
+	// A size past int64 would turn negative and slip through the checks
+	// against the file size; clamp it so that it fails them instead.
+	size := int64(min(raw, math.MaxInt64))
 	return cfbEntry{
 		name:  name,
 		typ:   b[66],

@@ -313,3 +313,33 @@ func TestCorrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestHugeStreamSize is the regression test for the first fuzzer crash: in
+// a version 4 file (4096-byte sectors) a directory entry's 64-bit size
+// with the top bit set used to become a negative int64, pass the "larger
+// than the file" check and panic in make. The fuzzer's input is
+// testdata/fuzz/FuzzOpen/7dd04069c023f151.
+func TestHugeStreamSize(t *testing.T) {
+	raw := make([]byte, dirEntrySize)
+	binary.LittleEndian.PutUint64(raw[120:], 1<<63)
+	if e := parseDirEntry(raw, 12); e.size < 0 {
+		t.Errorf("size %d from 1<<63", e.size)
+	}
+
+	path := needRelicDummyMSI(t)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, _ := streamEntry(t, data, string(rune(tableMarker))+"Property")
+	off := dirEntryOffset(t, data, idx)
+	binary.LittleEndian.PutUint64(data[off+120:], 0xFFFFFFFFFFFFFF00)
+	f, err := openBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Table("Property")
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "larger than the file") {
+		t.Errorf("Table(Property) error = %v", err)
+	}
+}
