@@ -89,8 +89,8 @@ func Open(path string) (*File, error) {
 }
 
 // NewReader reads an MSI database of the given size from r. Only the parts
-// that calls ask for are read, in small pieces; r is not read after the
-// File is no longer used.
+// that calls ask for are read, in pieces of at most one sector, so r can be
+// a large file or a remote object.
 func NewReader(r io.ReaderAt, size int64) (*File, error) {
 	return newFile(r, size, "")
 }

@@ -114,7 +114,7 @@ const (
 	Null   ValueKind = iota // an empty cell (NULL)
 	String                  // a string
 	Int                     // an integer
-	Stream                  // a binary cell: the name of the stream holding its data
+	Stream                  // a binary cell: the name of the stream holding its data (NULL when there is no such stream)
 )
 
 // Value is one cell of a table.
@@ -137,7 +137,9 @@ func (v Value) Int() (int, bool) { return int(v.i), v.kind == Int }
 func (v Value) Text() (string, bool) { return v.s, v.kind == String }
 
 // StreamName returns the stream that holds a binary cell's data; open it
-// with [File.OpenStream].
+// with [File.OpenStream]. The name is the table name and the row's primary
+// key values joined by dots, e.g. "Binary.MyDll"; a binary cell whose
+// stream does not exist is NULL, as msiinfo shows it.
 func (v Value) StreamName() (string, bool) { return v.s, v.kind == Stream }
 
 // String formats the value as msiinfo export does: strings as they are,
