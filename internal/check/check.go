@@ -5,14 +5,12 @@
 package check
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/matrix"
-	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/simulate"
 )
 
@@ -150,23 +148,24 @@ func (r *Report) Text() string {
 // ErrMismatch is returned (wrapped) by File when the MSI breaks the rules.
 var ErrMismatch = errors.New("the MSI does not implement the update matrix")
 
-// File checks the console MSI at path, reading its tables with msitools.
-func File(ctx context.Context, run execx.Runner, path string) (*Report, error) {
-	sum, err := msitools.Summary(ctx, run, path)
+// File checks the console MSI at path, reading it with internal/msi.
+func File(path string) (*Report, error) {
+	f, err := msi.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	db, err := msitools.Open(ctx, run, path)
+	defer f.Close()
+	sum, err := f.Summary()
 	if err != nil {
 		return nil, err
 	}
-	return Console(db, sum["Template"])
+	return Console(f, sum.Template)
 }
 
 // Build is the check build runs on every console MSI: an error listing
 // the failing combinations, or nil.
-func Build(ctx context.Context, run execx.Runner, path string) error {
-	rep, err := File(ctx, run, path)
+func Build(path string) error {
+	rep, err := File(path)
 	if err != nil {
 		return fmt.Errorf("matrix check: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/msitools"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
@@ -31,11 +32,12 @@ func build(t *testing.T, arch string) string {
 
 func checkMSI(t *testing.T, path, template string) *check.Report {
 	t.Helper()
-	db, err := msitools.Open(context.Background(), execx.OS{}, path)
+	f, err := msi.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := check.Console(db, template)
+	defer f.Close()
+	rep, err := check.Console(f, template)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/installcmd"
-	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/simulate"
 )
 
@@ -28,7 +27,7 @@ For an MSI, the package's own defaults are read from its tables.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r.File = args[0]
 			if strings.HasSuffix(strings.ToLower(r.File), ".msi") && !noRead {
-				res, err := msiDefaults(cmd, env.Run, r.File)
+				res, err := msiDefaults(r.File)
 				if err != nil {
 					return err
 				}
@@ -63,10 +62,11 @@ For an MSI, the package's own defaults are read from its tables.`,
 
 // msiDefaults simulates a plain install of the MSI to learn the values its
 // properties take when the command line leaves them out.
-func msiDefaults(cmd *cobra.Command, run execx.Runner, path string) (*simulate.Result, error) {
-	db, err := msitools.Open(cmd.Context(), run, path)
+func msiDefaults(path string) (*simulate.Result, error) {
+	f, err := msi.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return simulate.Install(db, nil, simulate.Context{})
+	defer f.Close()
+	return simulate.Install(f, nil, simulate.Context{})
 }

@@ -57,7 +57,7 @@ any differs from the rules. build runs the same check on every console MSI.`,
 			failed := 0
 			reports := map[string]*check.Report{}
 			for _, f := range files {
-				rep, err := check.File(cmd.Context(), env.Run, f)
+				rep, err := check.File(f)
 				if err != nil {
 					return err
 				}

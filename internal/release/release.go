@@ -139,7 +139,7 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 			epoch = packaging.DefaultEpoch
 		}
 		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload,
-			Check: func(ctx context.Context, path string) error { return check.Build(ctx, run, path) }})
+			Check: func(_ context.Context, path string) error { return check.Build(path) }})
 		if err != nil {
 			return arts, err
 		}
