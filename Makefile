@@ -6,7 +6,7 @@ EXAMPLE := examples/console
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 # Tools the build needs (wixl, msitools) and the tests use (nsis, wine).
 BUILD_PKGS := wixl msitools nsis
-TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode
+TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode chromium
 
 
 .PHONY: all build demo test golden deps deps-test payload clean fmt vet

@@ -17,6 +17,7 @@ import (
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/render"
+	"github.com/msiforge/msiforge/internal/site"
 	"github.com/msiforge/msiforge/packaging"
 	"github.com/msiforge/msiforge/packaging/exe"
 	"github.com/msiforge/msiforge/packaging/msi"
@@ -166,7 +167,7 @@ func signedBy(a packaging.Artifact) string {
 	return ", signed by " + a.Signature.Subject
 }
 
-// Record writes manifest.json and SHA256SUMS for arts into dir: what was
+// Record writes manifest.json, SHA256SUMS and the index.html downloads page for arts into dir: what was
 // built, with which msiforge and tools, at which SOURCE_DATE_EPOCH.
 func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time) ([]string, error) {
 	tools := map[string]string{}
@@ -181,5 +182,17 @@ func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []pack
 	m := manifest.New(manifest.Product{
 		Name: c.Product.Name, Manufacturer: c.Product.Manufacturer, Version: c.Product.Version, UpgradeCode: "{" + c.Product.UpgradeCode + "}",
 	}, arts, manifest.Build{Msiforge: msiforge, Tools: tools, SourceDateEpoch: epoch.Unix()})
-	return m.Write(dir)
+	paths, err := m.Write(dir)
+	if err != nil {
+		return paths, err
+	}
+	page, err := site.Render(m)
+	if err != nil {
+		return paths, err
+	}
+	p := filepath.Join(dir, "index.html")
+	if err := packaging.WriteFile(p, page); err != nil {
+		return paths, err
+	}
+	return append(paths, p), nil
 }

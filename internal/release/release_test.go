@@ -61,8 +61,8 @@ func TestRenderIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pa) != 4 || len(pb) != 4 {
-		t.Fatalf("rendered %d and %d files, want 4 each (.wxs and .nsi for x86 and x64)", len(pa), len(pb))
+	if len(pa) != 6 || len(pb) != 6 {
+		t.Fatalf("rendered %d and %d files, want 6 each (.wxs and .nsi for x86, x64, arm64)", len(pa), len(pb))
 	}
 	for i := range pa {
 		x, _ := os.ReadFile(pa[i])
@@ -117,7 +117,7 @@ func TestValuesAreEscaped(t *testing.T) {
 
 func TestRenderUnknownArch(t *testing.T) {
 	_, err := release.Sources(loadExample(t), []string{"ia64"})
-	if err == nil || err.Error() != "--arch ia64: not one of the config's architectures (x86, x64)" {
+	if err == nil || err.Error() != "--arch ia64: not one of the config's architectures (x86, x64, arm64)" {
 		t.Fatalf("err = %v", err)
 	}
 }
