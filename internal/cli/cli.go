@@ -81,6 +81,7 @@ Exit status: 0 ok, 1 error, 2 usage, 3 checks found problems,
 		newSignCmd(env),
 		newVerifyCmd(env),
 		newDevCertCmd(env),
+		newSchemaCmd(env),
 		newDoctorCmd(env),
 		newVersionCmd(env),
 	} {
