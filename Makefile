@@ -9,7 +9,7 @@ BUILD_PKGS := wixl msitools nsis
 TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode chromium
 
 
-.PHONY: all build demo test golden deps deps-test payload clean fmt vet
+.PHONY: all build demo test golden deps deps-test payload clean fmt vet fuzz
 
 all: build
 
@@ -43,6 +43,12 @@ demo: deps build payload
 
 test: deps-test payload
 	$(GO) test ./...
+
+# fuzz runs each fuzz target briefly (CI does); FUZZTIME=10m for a real run.
+FUZZTIME ?= 15s
+fuzz:
+	$(GO) test ./internal/msi -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cond -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 # golden rewrites the golden files; review the diff like code.
 golden: payload
