@@ -7,7 +7,9 @@ import (
 
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/matrix"
+	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/release"
+	"github.com/msiforge/msiforge/internal/simulate"
 	"github.com/msiforge/msiforge/internal/testutil"
 	"github.com/msiforge/msiforge/internal/winetest"
 )
@@ -28,7 +30,7 @@ func TestWineInstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msi := arts[0].Path
+	msiPath := arts[0].Path
 	w := winetest.New(t)
 
 	for _, row := range matrix.Rows {
@@ -40,7 +42,7 @@ func TestWineInstall(t *testing.T) {
 			}
 			// Under Wine an empty ALLUSERS= must come last: "PROP= " swallows
 			// the next argument.
-			args := []string{"/i", msi, "/qn", "RUNATSTARTUP=1", "SHOULDAUTOUPDATE=" + row.ShouldAutoUpdate, "ALLUSERS=" + row.AllUsers}
+			args := []string{"/i", msiPath, "/qn", "RUNATSTARTUP=1", "SHOULDAUTOUPDATE=" + row.ShouldAutoUpdate, "ALLUSERS=" + row.AllUsers}
 			if rc := w.Msiexec(args...); rc != 0 {
 				t.Fatalf("msiexec %s: exit %d", strings.Join(args, " "), rc)
 			}
@@ -75,9 +77,31 @@ func TestWineInstall(t *testing.T) {
 				t.Errorf("Run value written to %s too", other)
 			}
 
+			// The simulation from the MSI's tables must agree with what the
+			// real Windows Installer wrote: same values in the same hive.
+			f, err := msi.Open(msiPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim, err := simulate.Install(f, map[string]string{"RUNATSTARTUP": "1", "SHOULDAUTOUPDATE": row.ShouldAutoUpdate, "ALLUSERS": row.AllUsers}, simulate.Context{})
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range sim.Registry {
+				got, ok := w.RegValue(v.Hive+`\`+v.Key, v.Name)
+				switch {
+				case !ok:
+					t.Errorf("simulated %s\\%s %s, which Wine did not write", v.Hive, v.Key, v.Name)
+				case strings.Contains(v.Value, `\`): // a path: profile folders differ
+				case strings.HasPrefix(v.Value, "#"): // integer: reg shows 0x1
+				case got != v.Value:
+					t.Errorf("%s\\%s %s: Wine wrote %q, the simulation %q", v.Hive, v.Key, v.Name, got, v.Value)
+				}
+			}
 			// Wine (unlike Windows) does not take the install context from
 			// the product's registration: tell it, or HKMU means HKCU.
-			if rc := w.Msiexec("/x", msi, "/qn", "ALLUSERS="+row.AllUsers); rc != 0 {
+			if rc := w.Msiexec("/x", msiPath, "/qn", "ALLUSERS="+row.AllUsers); rc != 0 {
 				t.Fatalf("uninstall: exit %d", rc)
 			}
 			if w.KeyExists(hive + `\` + settingsKey) {
@@ -93,7 +117,7 @@ func TestWineInstall(t *testing.T) {
 	}
 
 	t.Run("defaults", func(t *testing.T) {
-		if rc := w.Msiexec("/i", msi, "/qn"); rc != 0 {
+		if rc := w.Msiexec("/i", msiPath, "/qn"); rc != 0 {
 			t.Fatalf("exit %d", rc)
 		}
 		for name, want := range map[string]string{"RunAtStartup": "0", "ShouldAutoUpdate": "0", "AutoUpdate": "0", "AllUsers": ""} {
@@ -104,12 +128,12 @@ func TestWineInstall(t *testing.T) {
 		if _, ok := w.RegValue(`HKCU\`+runKey, runName); ok {
 			t.Error("Run value written with RUNATSTARTUP defaulting to 0")
 		}
-		w.Msiexec("/x", msi, "/qn")
+		w.Msiexec("/x", msiPath, "/qn")
 	})
 
 	for _, bad := range []string{"RUNATSTARTUP=2", "SHOULDAUTOUPDATE=yes", "ALLUSERS=3"} {
 		t.Run("refused_"+bad, func(t *testing.T) {
-			if rc := w.Msiexec("/i", msi, "/qn", bad); rc != winetest.Code(1603) {
+			if rc := w.Msiexec("/i", msiPath, "/qn", bad); rc != winetest.Code(1603) {
 				t.Errorf("exit %d, want 1603 (%d under Wine)", rc, winetest.Code(1603))
 			}
 			if w.KeyExists(`HKCU\`+settingsKey) || w.KeyExists(`HKLM\`+settingsKey) {
