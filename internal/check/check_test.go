@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/msiforge/msiforge/internal/check"
-	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/msitools"
@@ -18,11 +17,7 @@ import (
 func build(t *testing.T, arch string) string {
 	t.Helper()
 	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
-	c, err := config.Load(testutil.ExampleConfig(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Architectures = []string{arch}
+	c := testutil.LoadExample(t, arch)
 	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ import (
 func buildExample(t *testing.T, archs ...string) []packaging.Artifact {
 	t.Helper()
 	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
-	c := loadExample(t, archs...)
+	c := testutil.LoadExample(t, archs...)
 	c.Product.Manufacturer = "Example & Sons' $Corp" // XML and preprocessor specials survive the build
 	all, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
 	if err != nil {
@@ -191,7 +191,7 @@ func TestBuildTables(t *testing.T) {
 // artifact and no temporary file.
 func TestBuildFailureLeavesNothing(t *testing.T) {
 	testutil.NeedTool(t, "wixl")
-	c := loadExample(t, "x64")
+	c := testutil.LoadExample(t, "x64")
 	if err := os.Remove(c.Path("README.txt")); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func (f *fakeRunner) Run(_ context.Context, c execx.Cmd) (execx.Result, error) {
 }
 
 func TestWixlWarningFailsTheBuild(t *testing.T) {
-	c := loadExample(t, "x64")
+	c := testutil.LoadExample(t, "x64")
 	out := t.TempDir()
 	run := &fakeRunner{stderr: "(wixl:1): GLib-GObject-WARNING **: object class 'WixlWixComponent' has no property named 'Condition'\n"}
 	_, err := release.Build(context.Background(), run, c, release.Options{OutDir: out})
@@ -235,7 +235,7 @@ func TestWixlWarningFailsTheBuild(t *testing.T) {
 }
 
 func TestMissingToolIsReported(t *testing.T) {
-	c := loadExample(t, "x64")
+	c := testutil.LoadExample(t, "x64")
 	run := &fakeRunner{err: &execx.ToolMissingError{Tool: "wixl"}}
 	_, err := release.Build(context.Background(), run, c, release.Options{OutDir: t.TempDir()})
 	var tm *execx.ToolMissingError
@@ -258,8 +258,8 @@ func TestBuildIsReproducible(t *testing.T) {
 		}
 		return arts[0]
 	}
-	a := loadExample(t, "x64")
-	b := loadExample(t, "x64")
+	a := testutil.LoadExample(t, "x64")
+	b := testutil.LoadExample(t, "x64")
 	old := time.Date(2011, 3, 4, 5, 6, 7, 0, time.UTC)
 	for _, f := range b.Console.Payload["x64"] {
 		if err := os.Chtimes(b.Path(f), old, old); err != nil {

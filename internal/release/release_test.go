@@ -8,28 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/golden"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
 )
 
-func loadExample(t *testing.T, archs ...string) *config.Config {
-	t.Helper()
-	c, err := config.Load(testutil.ExampleConfig(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(archs) > 0 {
-		c.Architectures = archs
-	}
-	return c
-}
-
 // TestGoldenExample pins the WiX the example config renders to, per
 // architecture. Review a diff of these files like code.
 func TestGoldenExample(t *testing.T) {
-	srcs, err := release.Sources(loadExample(t, "x86", "x64", "arm64"), nil)
+	srcs, err := release.Sources(testutil.LoadExample(t, "x86", "x64", "arm64"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,8 +31,8 @@ func TestGoldenExample(t *testing.T) {
 // TestRenderIsDeterministic renders the example twice, in different
 // directories and with the payload listed in another order: same bytes.
 func TestRenderIsDeterministic(t *testing.T) {
-	a := loadExample(t)
-	b := loadExample(t)
+	a := testutil.LoadExample(t)
+	b := testutil.LoadExample(t)
 	for arch, files := range b.Console.Payload {
 		for i, j := 0, len(files)-1; i < j; i, j = i+1, j-1 {
 			files[i], files[j] = files[j], files[i]
@@ -85,7 +72,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 // TestValuesAreEscaped renders a config full of XML and preprocessor
 // specials and reads the values back with encoding/xml.
 func TestValuesAreEscaped(t *testing.T) {
-	c := loadExample(t, "x64")
+	c := testutil.LoadExample(t, "x64")
 	c.Product.Manufacturer = `A&B <Tools> "Q" 'S' $(var.X) $$`
 	c.Product.Description = `costs $5 & <more>`
 	srcs, err := release.Sources(c, nil)
@@ -116,7 +103,7 @@ func TestValuesAreEscaped(t *testing.T) {
 }
 
 func TestRenderUnknownArch(t *testing.T) {
-	_, err := release.Sources(loadExample(t), []string{"ia64"})
+	_, err := release.Sources(testutil.LoadExample(t), []string{"ia64"})
 	if err == nil || err.Error() != "--arch ia64: not one of the config's architectures (x86, x64, arm64)" {
 		t.Fatalf("err = %v", err)
 	}

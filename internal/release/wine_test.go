@@ -25,7 +25,7 @@ const (
 // registry against internal/matrix.
 func TestWineInstall(t *testing.T) {
 	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
-	c := loadExample(t, "x64")
+	c := testutil.LoadExample(t, "x64")
 	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -150,12 +150,12 @@ func TestWineInstall(t *testing.T) {
 func TestWineUpgradeKeepsSettings(t *testing.T) {
 	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
 	out := t.TempDir()
-	old := loadExample(t, "x64")
+	old := testutil.LoadExample(t, "x64")
 	oldArts, err := release.Build(context.Background(), execx.OS{}, old, release.Options{OutDir: out})
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := loadExample(t, "x64")
+	next := testutil.LoadExample(t, "x64")
 	next.Product.Version = "1.4.3"
 	newArts, err := release.Build(context.Background(), execx.OS{}, next, release.Options{OutDir: out})
 	if err != nil {

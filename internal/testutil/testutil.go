@@ -2,6 +2,7 @@
 package testutil
 
 import (
+	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
 	"os"
 	"path/filepath"
@@ -64,4 +65,18 @@ func WriteExample(dir string) error {
 		}
 	}
 	return os.WriteFile(filepath.Join(dir, "msiforge.yaml"), data, 0o644)
+}
+
+// LoadExample loads the example config (with placeholder payload), and
+// restricts it to archs when any are given.
+func LoadExample(t testing.TB, archs ...string) *config.Config {
+	t.Helper()
+	c, err := config.Load(ExampleConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(archs) > 0 {
+		c.Architectures = archs
+	}
+	return c
 }

@@ -19,13 +19,7 @@ import (
 // restricted to archs.
 func loadExample(t *testing.T, archs ...string) *config.Config {
 	t.Helper()
-	c, err := config.Load(testutil.ExampleConfig(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(archs) > 0 {
-		c.Architectures = archs
-	}
+	c := testutil.LoadExample(t, archs...)
 	// These tests wrap the MSI themselves: release.Build makes only MSIs.
 	off := false
 	c.Console.EXE = &off
