@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -32,8 +33,13 @@ For an MSI, the package's own defaults are read from its tables.`,
 					return err
 				}
 				r.DefaultShouldAutoUpdate, r.DefaultRunAtStartup = res.Properties["SHOULDAUTOUPDATE"], res.Properties["RUNATSTARTUP"]
+				r.PackageVersion = res.Properties["ProductVersion"]
 			}
 			c, err := installcmd.Build(r)
+			if errors.Is(err, installcmd.ErrOutdated) {
+				fmt.Fprintln(env.Out, c.Line)
+				return fmt.Errorf("%w (%w)", err, ErrFindings)
+			}
 			if err != nil {
 				return &usageError{err}
 			}
@@ -55,6 +61,8 @@ For an MSI, the package's own defaults are read from its tables.`,
 	f.BoolVar(&r.Quiet, "quiet", true, "no UI: msiexec /qn, or the EXE's /S")
 	f.StringVar(&r.Log, "log", "", "write a verbose installer log to this file")
 	f.BoolVar(&r.System, "as-system", false, "the command will run as Local System (a deployment tool)")
+	f.StringVar(&r.SiteVersion, "site-version", "", "the support site's version: exit 3 when the package is older (error 1.1gws)")
+	f.StringVar(&r.PackageVersion, "package-version", "", "the package's ProductVersion, for an EXE or with --no-read")
 	f.BoolVar(&noRead, "no-read", false, "do not open the MSI to read its defaults")
 	f.BoolVar(&asJSON, "json", false, "print the command, outcome and warnings as JSON")
 	return cmd

@@ -4,8 +4,10 @@
 package installcmd
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/matrix"
@@ -24,7 +26,14 @@ type Request struct {
 	// Defaults are the package's own defaults, used to evaluate the rules
 	// when a property is left out (read from the MSI; "0" when unknown).
 	DefaultShouldAutoUpdate, DefaultRunAtStartup string
+	// PackageVersion is the package's ProductVersion ("" when unknown) and
+	// SiteVersion the support site's version ("" when not given).
+	PackageVersion, SiteVersion string
 }
+
+// ErrOutdated is returned when the package is older than the site: such
+// a console cannot update itself and fails with error 1.1gws.
+var ErrOutdated = errors.New("the package is older than the support site")
 
 // Command is the result.
 type Command struct {
@@ -40,8 +49,10 @@ func Build(r Request) (Command, error) {
 			return Command{}, fmt.Errorf("%s %q: want 0 or 1", name, v)
 		}
 	}
-	if strings.ContainsAny(r.InstallDir, `"`) {
-		return Command{}, fmt.Errorf("--install-dir %q: a Windows path cannot contain a double quote", r.InstallDir)
+	if r.InstallDir != "" {
+		if err := CheckInstallDir(r.InstallDir); err != nil {
+			return Command{}, err
+		}
 	}
 	var props []string
 	if r.InstallDir != "" {
@@ -97,13 +108,97 @@ func Build(r Request) (Command, error) {
 	if strings.EqualFold(filepath.Ext(r.File), ".exe") {
 		c.Warnings = append(c.Warnings, "for mass deployment the MSI is the recommended form")
 	}
+	if !o.AutoUpdate { // Evaluate adds the reminder when auto-update is on
+		c.Warnings = append(c.Warnings, matrix.WarnLoginOnce)
+	}
+	if r.SiteVersion != "" && r.PackageVersion != "" {
+		newer, err := newerThan(r.SiteVersion, r.PackageVersion)
+		if err != nil {
+			return c, err
+		}
+		if newer {
+			return c, fmt.Errorf("--site-version %s is newer than the package's ProductVersion %s: a console installed from it cannot update itself and shows error 1.1gws (\"error communicating with the server while updating the software\"); deploy the MSI of version %s: %w",
+				r.SiteVersion, r.PackageVersion, r.SiteVersion, ErrOutdated)
+		}
+	}
 	return c, nil
 }
 
-// quote wraps an argument for cmd.exe/msiexec when it holds a space.
+// CheckInstallDir accepts an absolute Windows path: a drive letter
+// (C:\...) or a UNC path (\\server\share\...), without "..", and without the
+// characters Windows forbids in names.
+func CheckInstallDir(dir string) error {
+	abs := len(dir) >= 3 && (dir[0]|0x20 >= 'a' && dir[0]|0x20 <= 'z') && dir[1] == ':' && dir[2] == '\\' ||
+		strings.HasPrefix(dir, `\\`) && len(strings.Split(strings.TrimPrefix(dir, `\\`), `\`)) >= 2
+	if !abs {
+		return fmt.Errorf("--install-dir %q: want an absolute Windows path, a drive letter (C:\\Apps\\Console) or a UNC path (\\\\server\\share\\Console)", dir)
+	}
+	rest := dir[2:]
+	for _, part := range strings.Split(rest, `\`) {
+		if part == ".." || part == "." {
+			return fmt.Errorf("--install-dir %q: %q is not allowed in the path", dir, part)
+		}
+	}
+	if i := strings.IndexAny(rest, `<>:"/|?*`); i >= 0 {
+		return fmt.Errorf("--install-dir %q: %q is not allowed in a Windows path", dir, rest[i])
+	}
+	for _, r := range dir {
+		if r < 32 {
+			return fmt.Errorf("--install-dir %q: control characters are not allowed", dir)
+		}
+	}
+	return nil
+}
+
+// newerThan compares two ProductVersions by their first three fields,
+// as Windows Installer does.
+func newerThan(a, b string) (bool, error) {
+	pa, err := parseVersion(a)
+	if err != nil {
+		return false, fmt.Errorf("--site-version %q: %w", a, err)
+	}
+	pb, err := parseVersion(b)
+	if err != nil {
+		return false, fmt.Errorf("package version %q: %w", b, err)
+	}
+	for i := 0; i < 3; i++ {
+		if pa[i] != pb[i] {
+			return pa[i] > pb[i], nil
+		}
+	}
+	return false, nil
+}
+
+func parseVersion(v string) ([3]int, error) {
+	var out [3]int
+	f := strings.Split(v, ".")
+	if len(f) < 2 || len(f) > 4 {
+		return out, errors.New("want major.minor.build")
+	}
+	for i := 0; i < len(f) && i < 3; i++ {
+		n, err := strconv.Atoi(f[i])
+		if err != nil || n < 0 {
+			return out, errors.New("want major.minor.build, numbers only")
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// quote wraps an argument for cmd.exe and msiexec when it holds a space
+// or a character cmd.exe would interpret (; too: msiexec reads it in
+// property lists). A double quote inside is doubled, as msiexec expects.
 func quote(s string) string {
-	if strings.ContainsAny(s, " \t&()^|<>") {
-		return `"` + s + `"`
+	const special = " \t&()^|<>;,\""
+	if i := strings.IndexByte(s, '='); i > 0 && !strings.ContainsAny(s[:i], special) {
+		// PROPERTY=value: msiexec's own form, PROPERTY="value"
+		if v := s[i+1:]; strings.ContainsAny(v, special) {
+			return s[:i+1] + `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+		}
+		return s
+	}
+	if strings.ContainsAny(s, special) {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	}
 	return s
 }
