@@ -9,7 +9,7 @@ BUILD_PKGS := wixl msitools nsis
 TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode chromium
 
 
-.PHONY: all build demo test golden deps deps-test payload clean fmt vet fuzz
+.PHONY: all build demo test e2e golden deps deps-test payload clean fmt vet fuzz
 
 all: build
 
@@ -43,6 +43,10 @@ demo: deps build payload
 
 test: deps-test payload
 	$(GO) test ./...
+
+# e2e runs only the real-install tests (Wine); make test runs them too.
+e2e: deps-test
+	CI=$${CI:-} $(GO) test -count=1 -run 'Wine' ./...
 
 # fuzz runs each fuzz target briefly (CI does); FUZZTIME=10m for a real run.
 FUZZTIME ?= 15s

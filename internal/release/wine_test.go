@@ -2,6 +2,7 @@ package release_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,8 +34,12 @@ func TestWineInstall(t *testing.T) {
 	msiPath := arts[0].Path
 	w := winetest.New(t)
 
-	for _, row := range matrix.Rows {
-		name := "ALLUSERS=" + row.AllUsers + "_SHOULDAUTOUPDATE=" + row.ShouldAutoUpdate
+	for _, combo := range combos() {
+		row, run, dir := combo.row, combo.run, combo.dir
+		name := fmt.Sprintf("ALLUSERS=%s_SHOULDAUTOUPDATE=%s_RUNATSTARTUP=%s", row.AllUsers, row.ShouldAutoUpdate, run)
+		if dir != "" {
+			name += "_INSTALLDIR"
+		}
 		t.Run(name, func(t *testing.T) {
 			hive, other := "HKCU", "HKLM"
 			if row.Scope == "per-machine" {
@@ -42,7 +47,13 @@ func TestWineInstall(t *testing.T) {
 			}
 			// Under Wine an empty ALLUSERS= must come last: "PROP= " swallows
 			// the next argument.
-			args := []string{"/i", msiPath, "/qn", "RUNATSTARTUP=1", "SHOULDAUTOUPDATE=" + row.ShouldAutoUpdate, "ALLUSERS=" + row.AllUsers}
+			args := []string{"/i", msiPath, "/qn", "RUNATSTARTUP=" + run, "SHOULDAUTOUPDATE=" + row.ShouldAutoUpdate}
+			cmdline := map[string]string{"RUNATSTARTUP": run, "SHOULDAUTOUPDATE": row.ShouldAutoUpdate, "ALLUSERS": row.AllUsers}
+			if dir != "" {
+				args = append(args, "INSTALLDIR="+dir)
+				cmdline["INSTALLDIR"] = dir
+			}
+			args = append(args, "ALLUSERS="+row.AllUsers)
 			if rc := w.Msiexec(args...); rc != 0 {
 				t.Fatalf("msiexec %s: exit %d", strings.Join(args, " "), rc)
 			}
@@ -50,7 +61,7 @@ func TestWineInstall(t *testing.T) {
 			if row.AutoUpdate {
 				wantAU = "1"
 			}
-			for name, want := range map[string]string{"ShouldAutoUpdate": row.ShouldAutoUpdate, "AutoUpdate": wantAU, "RunAtStartup": "1", "AllUsers": row.AllUsers} {
+			for name, want := range map[string]string{"ShouldAutoUpdate": row.ShouldAutoUpdate, "AutoUpdate": wantAU, "RunAtStartup": run, "AllUsers": row.AllUsers} {
 				if got, ok := w.RegValue(hive+`\`+settingsKey, name); !ok || got != want {
 					t.Errorf("%s\\%s %s = %q (exists %v), want %q", hive, settingsKey, name, got, ok, want)
 				}
@@ -58,20 +69,26 @@ func TestWineInstall(t *testing.T) {
 			if w.KeyExists(other + `\` + settingsKey) {
 				t.Errorf("%s\\%s exists for a %s install", other, settingsKey, row.Scope)
 			}
-			dir, _ := w.RegValue(hive+`\`+settingsKey, "InstallDir")
+			installed, _ := w.RegValue(hive+`\`+settingsKey, "InstallDir")
 			wantRoot := `C:\Program Files\Example Corp\`
-			if row.Scope == "per-user" {
+			switch {
+			case dir != "":
+				wantRoot = dir
+			case row.Scope == "per-user":
 				wantRoot = `\AppData\Local\Example Corp\`
 			}
-			if !strings.Contains(dir, wantRoot) {
-				t.Errorf("InstallDir %q is not under %q", dir, wantRoot)
+			if !strings.Contains(installed, wantRoot) {
+				t.Errorf("InstallDir %q is not under %q", installed, wantRoot)
 			}
-			if !w.Exists(dir + "ExampleConsole.exe") {
-				t.Errorf("%sExampleConsole.exe not installed", dir)
+			if !w.Exists(installed + "ExampleConsole.exe") {
+				t.Errorf("%sExampleConsole.exe not installed", installed)
 			}
-			run, ok := w.RegValue(hive+`\`+runKey, runName)
-			if want := `"` + dir + `ExampleConsole.exe"`; !ok || run != want {
-				t.Errorf("Run value %q (exists %v), want %q", run, ok, want)
+			runValue, ok := w.RegValue(hive+`\`+runKey, runName)
+			if run == "0" && ok {
+				t.Errorf("Run value %q written with RUNATSTARTUP=0", runValue)
+			}
+			if want := `"` + installed + `ExampleConsole.exe"`; run == "1" && (!ok || runValue != want) {
+				t.Errorf("Run value %q (exists %v), want %q", runValue, ok, want)
 			}
 			if _, ok := w.RegValue(other+`\`+runKey, runName); ok {
 				t.Errorf("Run value written to %s too", other)
@@ -83,7 +100,7 @@ func TestWineInstall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sim, err := simulate.Install(f, map[string]string{"RUNATSTARTUP": "1", "SHOULDAUTOUPDATE": row.ShouldAutoUpdate, "ALLUSERS": row.AllUsers}, simulate.Context{})
+			sim, err := simulate.Install(f, cmdline, simulate.Context{})
 			f.Close()
 			if err != nil {
 				t.Fatal(err)
@@ -110,7 +127,7 @@ func TestWineInstall(t *testing.T) {
 			if _, ok := w.RegValue(hive+`\`+runKey, runName); ok {
 				t.Error("Run value left after uninstall")
 			}
-			if w.Exists(dir + "ExampleConsole.exe") {
+			if w.Exists(installed + "ExampleConsole.exe") {
 				t.Error("files left after uninstall")
 			}
 		})
@@ -203,4 +220,25 @@ func TestWineUpgradeKeepsSettings(t *testing.T) {
 	if w.Exists(custom+"ExampleConsole.exe") || w.KeyExists(key) {
 		t.Error("uninstall left files or settings")
 	}
+}
+
+type combo struct {
+	row      matrix.Row
+	run, dir string
+}
+
+// combos are the 8 rows of ALLUSERS × SHOULDAUTOUPDATE × RUNATSTARTUP; two
+// of them also give an INSTALLDIR with spaces.
+func combos() []combo {
+	var out []combo
+	for _, row := range matrix.Rows {
+		for _, run := range []string{"0", "1"} {
+			c := combo{row: row, run: run}
+			if run == "1" && row.ShouldAutoUpdate == "1" {
+				c.dir = `C:\Support Tools\Example Console\`
+			}
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -84,6 +84,18 @@ func Code(windows int) int { return windows % 256 }
 // and whether it exists.
 func (p *Prefix) RegValue(key, name string) (string, bool) {
 	p.t.Helper()
+	// Under load a `wine reg query` now and then comes back empty for a
+	// value that exists; a value counts as absent only after three tries.
+	for try := 0; ; try++ {
+		v, ok := p.regValue(key, name)
+		if ok || try == 2 {
+			return v, ok
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (p *Prefix) regValue(key, name string) (string, bool) {
 	res, err := p.run.Run(context.Background(), execx.Cmd{Name: "wine", Args: []string{"reg", "query", key, "/v", name}, Env: p.env})
 	if err != nil {
 		return "", false
