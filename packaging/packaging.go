@@ -16,6 +16,9 @@ import (
 // Kinds of artifact.
 const (
 	KindConsoleMSI = "console-msi"
+	// The VSC driver packages (MSI), one per role.
+	KindVSCRepresentative = "vsc-representative"
+	KindVSCCustomer       = "vsc-customer"
 )
 
 // Artifact is one file a build wrote.
