@@ -1,5 +1,6 @@
 // Package plan expands a config into the build targets (kind × arch), in a
-// stable order, with their output file names.
+// stable order, with their output file names: the console MSIs, then the
+// VSC driver packages (representative, then customer).
 package plan
 
 import (
@@ -13,6 +14,7 @@ import (
 // Target is one artifact to build.
 type Target struct {
 	Kind string // packaging.Kind*
+	Role string // VSC targets: config.RoleRepresentative or config.RoleCustomer
 	Arch string
 	File string // output file name, e.g. example-console-1.4.2-x64.msi
 	Wxs  string // rendered source file name, e.g. example-console-1.4.2-x64.wxs
@@ -52,5 +54,33 @@ func Targets(c *config.Config, only []string) ([]Target, error) {
 			ts = append(ts, Target{Kind: packaging.KindConsoleMSI, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})
 		}
 	}
-	return ts, nil
+	return append(ts, vscTargets(c, archs)...), nil
+}
+
+// vscTargets are the VSC packages: <name>-vsc-<role>-<version>-<arch>.msi.
+func vscTargets(c *config.Config, archs []string) []Target {
+	var ts []Target
+	for _, p := range c.VSC.Packages() {
+		kind := packaging.KindVSCRepresentative
+		if p.Role == config.RoleCustomer {
+			kind = packaging.KindVSCCustomer
+		}
+		for _, a := range config.Architectures {
+			if !contains(archs, a) {
+				continue
+			}
+			stem := fmt.Sprintf("%s-vsc-%s-%s-%s", c.Output.Name, p.Role, c.Product.Version, a)
+			ts = append(ts, Target{Kind: kind, Role: p.Role, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})
+		}
+	}
+	return ts
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -17,12 +17,16 @@ import (
 	"github.com/msiforge/msiforge/internal/render"
 	"github.com/msiforge/msiforge/packaging"
 	"github.com/msiforge/msiforge/packaging/msi"
+	"github.com/msiforge/msiforge/packaging/vsc"
 	"github.com/msiforge/msiforge/templates"
 	"github.com/msiforge/msiforge/wix"
 )
 
 // ConsoleTemplate is the template of the console MSI.
 const ConsoleTemplate = "msi/console.wxs.tmpl"
+
+// VSCTemplate is the template of the VSC driver packages.
+const VSCTemplate = "msi/vsc.wxs.tmpl"
 
 // Options select what to do.
 type Options struct {
@@ -67,7 +71,8 @@ func (o Options) progress(format string, args ...any) {
 // Source is one rendered WiX source.
 type Source struct {
 	Target plan.Target
-	Model  *wix.Console
+	Model  *wix.Console // console targets
+	VSC    *wix.VSC     // VSC targets
 	Text   []byte
 }
 
@@ -83,6 +88,18 @@ func Sources(c *config.Config, archs []string) ([]Source, error) {
 	}
 	var out []Source
 	for _, t := range ts {
+		if t.Role != "" {
+			m, err := wix.NewVSC(c, t.Role, t.Arch)
+			if err != nil {
+				return nil, err
+			}
+			text, err := tpl.Render(VSCTemplate, m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Source{Target: t, VSC: m, Text: text})
+			continue
+		}
 		m, err := wix.NewConsole(c, t.Arch)
 		if err != nil {
 			return nil, err
@@ -137,7 +154,12 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		if epoch.IsZero() {
 			epoch = DefaultEpoch
 		}
-		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
+		var a packaging.Artifact
+		if s.VSC != nil {
+			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
+		} else {
+			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
+		}
 		if err != nil {
 			return arts, err
 		}

@@ -14,7 +14,17 @@ import (
 	"github.com/msiforge/msiforge/internal/testutil"
 )
 
+// loadExample loads the example config without its VSC packages: the
+// console tests are about the console (vsc_test.go covers the VSC ones).
 func loadExample(t *testing.T, archs ...string) *config.Config {
+	t.Helper()
+	c := loadExampleWithVSC(t, archs...)
+	c.VSC = nil
+	return c
+}
+
+// loadExampleWithVSC loads the whole example config.
+func loadExampleWithVSC(t *testing.T, archs ...string) *config.Config {
 	t.Helper()
 	c, err := config.Load(testutil.ExampleConfig(t))
 	if err != nil {

@@ -35,7 +35,8 @@ func RepoRoot(t testing.TB) string {
 
 // ExampleConfig copies the example console config into a temporary
 // directory and creates placeholder payload files for it, so tests do not
-// depend on `make payload`. It returns the config's path.
+// depend on `make payload`. It returns the config's path. The VSC files
+// the config names as ../vsc/... land next to that directory.
 func ExampleConfig(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -46,7 +47,7 @@ func ExampleConfig(t testing.TB) string {
 }
 
 // WriteExample writes the example config and placeholder payload files
-// into dir.
+// into dir, and the VSC placeholders into dir/../vsc.
 func WriteExample(dir string) error {
 	_, file, _, _ := runtime.Caller(0)
 	src := filepath.Join(filepath.Dir(file), "..", "..", "examples", "console", "msiforge.yaml")
@@ -54,7 +55,9 @@ func WriteExample(dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range []string{"build/x86/ExampleConsole.exe", "build/x64/ExampleConsole.exe", "build/arm64/ExampleConsole.exe", "README.txt"} {
+	for _, f := range []string{"build/x86/ExampleConsole.exe", "build/x64/ExampleConsole.exe", "build/arm64/ExampleConsole.exe", "README.txt",
+		"../vsc/driver/vscsample.inf", "../vsc/driver/vscsample.sys", "../vsc/driver/vscsample.cat",
+		"../vsc/build/x86/VscService.exe", "../vsc/build/x64/VscService.exe", "../vsc/build/arm64/VscService.exe"} {
 		p := filepath.Join(dir, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
