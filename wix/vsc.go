@@ -191,11 +191,13 @@ func (m *VSC) PnputilAdd() string {
 // SetupCopyOEMInf finds duplicates the same way, by comparing the files),
 // so the action compares each oem*.inf with the installed INF and deletes
 // the matching one. Not parsing `pnputil /enum-drivers` keeps it
-// independent of the Windows display language. Not verified on real
-// Windows here; under Wine (whose fc.exe is a stub that always reports a
-// match) only the loop and the pnputil arguments can be checked.
+// independent of the Windows display language. The wildcard is not quoted:
+// Wine's cmd does not expand quoted wildcards, and the Windows folder
+// holds no spaces. Not verified on real Windows here; under Wine (whose
+// fc.exe is a stub that always reports a match) only the loop and the
+// pnputil arguments can be checked.
 func (m *VSC) PnputilRemove() string {
-	return `/c for %f in ("[WindowsFolder]INF\oem*.inf") do @fc /b "[#` + m.INF.ID + `]" "%f" >nul 2>nul && "[` +
+	return `/c for %f in ([WindowsFolder]INF\oem*.inf) do @fc /b "[#` + m.INF.ID + `]" "%f" >nul 2>nul && "[` +
 		m.SystemFolder + `]pnputil.exe" /delete-driver "%~nxf" /uninstall`
 }
 
