@@ -52,7 +52,21 @@ type VSC struct {
 	StartOnInstall bool
 
 	LaunchConditions []LaunchCondition
+
+	// Both VSC packages install the same driver package. When both are on
+	// one machine, removing one must not delete the driver from the store
+	// under the other. Each package therefore records itself under
+	// RegistryKey\<role> (HKLM), and reads the other role's value with a
+	// RegistrySearch into OtherInstalled; unlike FindRelatedProducts,
+	// AppSearch also runs on uninstall.
+	RegistryKey     string // Software\<Manufacturer>\<product> VSC
+	RegistryGUID    string
+	OtherRoleFolder string
 }
+
+// OtherInstalled is the property AppSearch sets when the other role's
+// package is installed.
+const OtherInstalled = "VSCOTHERINSTALLED"
 
 // Custom action ids of the VSC package, referenced by the fix-ups and tests.
 const (
@@ -62,6 +76,7 @@ const (
 	VSCDriverRollback  = "VscDriverRollback"
 	VSCDriverUninstall = "VscDriverUninstall"
 	VSCServiceComp     = "VscService"
+	VSCRegistryComp    = "VscRegistration"
 )
 
 // VSC custom action sequence numbers in InstallExecuteSequence. wixl's
@@ -126,22 +141,30 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 		cond = LaunchCondition{"Installed OR NOT VersionNT64", "This package is for 32-bit Windows; install the x64 or arm64 package on 64-bit Windows."}
 	}
 	roleTitle := strings.TrimPrefix(config.VSCSuffix(role), " VSC ")
+	other := config.RoleCustomer
+	if role == config.RoleCustomer {
+		other = config.RoleRepresentative
+	}
 	m := &VSC{
 		Role:         role,
 		ProductName:  p.Name + config.VSCSuffix(role),
 		Manufacturer: p.Manufacturer,
 		Version:      p.Version,
 		UpgradeCode:  StableGUID(ns, "vsc", role, "upgrade"),
-		ProductCode:  StableGUID(ns, "vsc", role, "product", p.Version, arch),
-		Description:  p.Description,
-		Arch:         arch,
-		WixlArch:     a.wixl,
-		Win64:        a.win64,
-		ProgramFiles: a.programFiles,
-		SystemFolder: sys,
-		Template:     a.platform + ";1033",
-		VSCFolder:    p.Name + " VSC",
-		RoleFolder:   roleTitle,
+
+		RegistryKey:     `Software\` + p.Manufacturer + `\` + p.Name + " VSC",
+		RegistryGUID:    StableGUID(ns, "vsc", role, arch, "component", VSCRegistryComp),
+		OtherRoleFolder: strings.TrimPrefix(config.VSCSuffix(other), " VSC "),
+		ProductCode:     StableGUID(ns, "vsc", role, "product", p.Version, arch),
+		Description:     p.Description,
+		Arch:            arch,
+		WixlArch:        a.wixl,
+		Win64:           a.win64,
+		ProgramFiles:    a.programFiles,
+		SystemFolder:    sys,
+		Template:        a.platform + ";1033",
+		VSCFolder:       p.Name + " VSC",
+		RoleFolder:      roleTitle,
 
 		ServiceName:        pkg.ServiceName,
 		DisplayName:        pkg.DisplayName,
@@ -214,3 +237,9 @@ func (*VSC) SeqSetCmd() int         { return SeqSetProperties + 1 }
 func (*VSC) SeqDriverRollback() int { return SeqDriverRollback }
 func (*VSC) SeqDriverInstall() int  { return SeqDriverInstall }
 func (*VSC) SeqDriverRemove() int   { return SeqDriverRemove }
+func (*VSC) OtherInstalled() string { return OtherInstalled }
+func (*VSC) RegistryComp() string   { return VSCRegistryComp }
+
+// CondDriverRemove is when the uninstall action runs: on a full removal,
+// unless the other role's package still needs the driver.
+func (*VSC) CondDriverRemove() string { return `REMOVE~="ALL" AND NOT ` + OtherInstalled }

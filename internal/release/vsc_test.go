@@ -153,7 +153,7 @@ func TestVSCTables(t *testing.T) {
 				t.Errorf("uninstall action at %d is not between DeleteServices %d and RemoveFiles %d", rm, seq("DeleteServices"), seq("RemoveFiles"))
 			}
 			for action, cond := range map[string]string{
-				wix.VSCDriverInstall: "NOT Installed", wix.VSCDriverRollback: "NOT Installed", wix.VSCDriverUninstall: `REMOVE~="ALL"`,
+				wix.VSCDriverInstall: "NOT Installed", wix.VSCDriverRollback: "NOT Installed", wix.VSCDriverUninstall: `REMOVE~="ALL" AND NOT VSCOTHERINSTALLED`,
 			} {
 				if got := value(t, seqTab, "Action", action, "Condition"); got != cond {
 					t.Errorf("%s condition %q, want %q", action, got, cond)
@@ -161,6 +161,15 @@ func TestVSCTables(t *testing.T) {
 			}
 			if _, ok := seqTab.Lookup("Action", "RemoveExistingProducts", "Sequence"); !ok {
 				t.Error("no RemoveExistingProducts: MajorUpgrade missing")
+			}
+			// The other role's package is found (also on uninstall) by a
+			// registry search of the value each package writes.
+			if got := value(t, export(t, a.Path, "AppSearch"), "Property", wix.OtherInstalled, "Signature_"); got != "VscOtherRole" {
+				t.Errorf("AppSearch for %s uses %q", wix.OtherInstalled, got)
+			}
+			other := map[string]string{packaging.KindVSCRepresentative: "Customer", packaging.KindVSCCustomer: "Representative"}[a.Kind]
+			if got := value(t, export(t, a.Path, "RegLocator"), "Signature_", "VscOtherRole", "Key"); got != `Software\Example Corp\Example Support Console VSC\`+other {
+				t.Errorf("RegLocator key %q", got)
 			}
 		})
 	}
@@ -192,18 +201,22 @@ func TestWineVSCRepresentative(t *testing.T) {
 	goBuildWindows(t, "./testdata/fakepnputil", filepath.Join(bin, "pnputil.exe"))
 
 	c := loadExampleWithVSC(t, "x64")
-	c.VSC.Customer = nil
-	f := c.VSC.Representative.Files["x64"]
-	f.Service = svcExe
-	c.VSC.Representative.Files["x64"] = f
+	for _, p := range c.VSC.Packages() {
+		f := p.Pkg.Files["x64"]
+		f.Service = svcExe
+		p.Pkg.Files["x64"] = f
+	}
 	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var msi string
+	var msi, custMSI, productCode string
 	for _, a := range arts {
-		if a.Kind == packaging.KindVSCRepresentative {
-			msi = a.Path
+		switch a.Kind {
+		case packaging.KindVSCRepresentative:
+			msi, productCode = a.Path, a.ProductCode
+		case packaging.KindVSCCustomer:
+			custMSI = a.Path
 		}
 	}
 
@@ -278,6 +291,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if w.Exists(dir + "VscService.exe") {
 			t.Error("files left after uninstall")
 		}
+		if w.KeyExists(`HKLM\Software\Example Corp\Example Support Console VSC\Representative`) {
+			t.Error("registration value left after uninstall")
+		}
 		// Wine's fc.exe is a stub that reports every pair of files equal,
 		// so this proves the loop and the arguments, not the matching.
 		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
@@ -305,8 +321,33 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if w.KeyExists(svcKey) || w.Exists(dir+"VscService.exe") {
 			t.Error("rollback left the service or its files")
 		}
-		if w.KeyExists(`HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + arts[len(arts)-1].ProductCode) {
+		if w.KeyExists(`HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + productCode) {
 			t.Error("rolled-back product is registered")
+		}
+	})
+
+	// Both packages on one machine share the driver package (pnputil adds
+	// an identical INF once): removing one must leave it to the other.
+	t.Run("shared driver", func(t *testing.T) {
+		msiexec(t, ok, "/i", msi, "/qn")
+		msiexec(t, ok, "/i", custMSI, "/qn")
+		if out, _ := w.Output("sc", "query", "RemoteSupportVscCust"); !strings.Contains(out, "RUNNING") {
+			t.Errorf("customer service not running:\n%s", out)
+		}
+		pnputilLog()
+		msiexec(t, ok, "/x", msi, "/qn")
+		if got := pnputilLog(); len(got) != 0 {
+			t.Errorf("removing the representative package with the customer one installed called pnputil %q", got)
+		}
+		if !w.Exists(oem) {
+			t.Error("the customer package's driver was deleted from the store")
+		}
+		msiexec(t, ok, "/x", custMSI, "/qn")
+		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
+			t.Errorf("pnputil calls %q, want %q", got, want)
+		}
+		if w.Exists(oem) || w.KeyExists(`HKLM\System\CurrentControlSet\Services\RemoteSupportVscCust`) {
+			t.Error("driver package or customer service left after removing both")
 		}
 	})
 }

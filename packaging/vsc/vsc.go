@@ -94,7 +94,9 @@ func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
 		msi.Verify("driver rollback sequence", "InstallExecuteSequence", "Action", wix.VSCDriverRollback,
 			map[string]string{"Sequence": itoa(wix.SeqDriverRollback), "Condition": "NOT Installed"}),
 		msi.Verify("driver uninstall sequence", "InstallExecuteSequence", "Action", wix.VSCDriverUninstall,
-			map[string]string{"Sequence": itoa(wix.SeqDriverRemove), "Condition": `REMOVE~="ALL"`}),
+			map[string]string{"Sequence": itoa(wix.SeqDriverRemove), "Condition": m.CondDriverRemove()}),
+		msi.Verify("detection of the other VSC package", "AppSearch", "Property", wix.OtherInstalled,
+			map[string]string{"Signature_": "VscOtherRole"}),
 		msi.Verify("service", "ServiceInstall", "Name", m.ServiceName, map[string]string{
 			"DisplayName": m.DisplayName, "ServiceType": itoa(ServiceOwnProcess), "StartType": itoa(StartType[m.Start]),
 			"ErrorControl": itoa(ErrorNormal), "StartName": "LocalSystem", "Component_": wix.VSCServiceComp,

@@ -2,13 +2,14 @@
 // (Wine has none). It logs its arguments, one call a line, to
 // C:\fakepnputil.log and mimics the driver store just enough for the VSC
 // package's actions: /add-driver copies the INF to %SystemRoot%\INF\oemN.inf
-// as pnputil does, /delete-driver removes that copy. When C:\fakepnputil-fail
+// as pnputil does (reusing the name of an identical one), /delete-driver removes that copy. When C:\fakepnputil-fail
 // exists, /add-driver copies the INF and then fails with exit code 1, like
 // a driver that stages but does not install, so a test can watch the
 // package roll back.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,9 +35,12 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
+		// Like SetupCopyOEMInf: an identical INF already in the store
+		// keeps its published name.
 		n := 1
 		for ; ; n++ {
-			if _, err := os.Stat(filepath.Join(infDir, fmt.Sprintf("oem%d.inf", n))); err != nil {
+			old, err := os.ReadFile(filepath.Join(infDir, fmt.Sprintf("oem%d.inf", n)))
+			if err != nil || bytes.Equal(old, data) {
 				break
 			}
 		}
