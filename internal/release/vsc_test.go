@@ -350,4 +350,42 @@ func TestWineVSCRepresentative(t *testing.T) {
 			t.Error("driver package or customer service left after removing both")
 		}
 	})
+
+	// A major upgrade stops and replaces the service, takes the driver out
+	// with the old product and puts it back with the new one, and leaves
+	// one product registered; a downgrade is refused.
+	t.Run("major upgrade", func(t *testing.T) {
+		c.Product.Version = "1.4.3"
+		next, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var newMSI, newCode string
+		for _, a := range next {
+			if a.Kind == packaging.KindVSCRepresentative {
+				newMSI, newCode = a.Path, a.ProductCode
+			}
+		}
+		msiexec(t, ok, "/i", msi, "/qn")
+		pnputilLog()
+		msiexec(t, ok, "/i", newMSI, "/qn")
+		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`, `/add-driver|` + inf + `|/install`}; !slices.Equal(got, want) {
+			t.Errorf("pnputil calls %q, want %q", got, want)
+		}
+		if out, _ := w.Output("sc", "query", "RemoteSupportVscRep"); !strings.Contains(out, "RUNNING") {
+			t.Errorf("service not running after the upgrade:\n%s", out)
+		}
+		if v, _ := w.RegValue(`HKLM\Software\Example Corp\Example Support Console VSC\Representative`, "Version"); v != "1.4.3" {
+			t.Errorf("registered version %q after the upgrade, want 1.4.3", v)
+		}
+		const arp = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\`
+		if w.KeyExists(arp+productCode) || !w.KeyExists(arp+newCode) {
+			t.Error("want exactly the new product registered after the upgrade")
+		}
+		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn") // downgrade
+		msiexec(t, ok, "/x", newMSI, "/qn")
+		if w.KeyExists(svcKey) || w.Exists(oem) {
+			t.Error("service or driver left after uninstalling the upgrade")
+		}
+	})
 }
