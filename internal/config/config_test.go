@@ -101,6 +101,9 @@ func TestParseVSCDefaults(t *testing.T) {
 	if cust.ServiceName != "RemoteSupportVscCust" || cust.DisplayName != "Remote Support VSC Customer Service" || cust.Start != "auto" {
 		t.Errorf("customer = %+v", cust)
 	}
+	if got := c.VSCArchitectures(); !cmp.Equal(got, []string{"x86", "x64"}) {
+		t.Errorf("VSCArchitectures = %v, want the top-level ones", got)
+	}
 	if got := c.VSC.Packages(); len(got) != 2 || got[0].Role != "representative" || got[1].Role != "customer" {
 		t.Errorf("Packages = %+v, want representative then customer", got)
 	}
@@ -239,6 +242,13 @@ func TestParseErrors(t *testing.T) {
   msiforge.yaml:15: vsc.representative.files.x64.sys: "vsc/vsc.inf" must end in .sys
   msiforge.yaml:15: vsc.representative.files: has no files for "x86" (architectures[0]; add vsc.representative.files.x86)
   msiforge.yaml:16: vsc.representative.files.arm64.service: is required (a .exe file)`},
+		{"vsc architectures", func(string) string {
+			return strings.Replace(withVSC, "vsc:\n", "vsc:\n  architectures: [x64, arm64, x64, ia64]\n", 1)
+		}, `msiforge.yaml: 4 problems:
+  msiforge.yaml:13: vsc.architectures[2]: "x64" is listed twice
+  msiforge.yaml:13: vsc.architectures[3]: "ia64" is not one of x86, x64, arm64
+  msiforge.yaml:16: vsc.representative.files: has no files for "arm64" (vsc.architectures[1]; add vsc.representative.files.arm64)
+  msiforge.yaml:21: vsc.customer.files: has no files for "arm64" (vsc.architectures[1]; add vsc.customer.files.arm64)`},
 		{"vsc product name too long for the package name", func(string) string {
 			return strings.Replace(withVSC, "name: Example Support Console", "name: "+strings.Repeat("n", 50), 1)
 		}, `msiforge.yaml: 1 problem:

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,7 +15,11 @@ type VSC struct {
 	// Scope must be "machine" (the default). It exists so that a config
 	// asking for a per-user VSC package gets a clear error instead of a
 	// package that cannot install its service.
-	Scope          string      `yaml:"scope"`
+	Scope string `yaml:"scope"`
+	// Architectures are the VSC packages' architectures; default: the
+	// top-level architectures. The driver ships for every Windows
+	// architecture even where the console does not (yet).
+	Architectures  []string    `yaml:"architectures"`
 	Representative *VSCPackage `yaml:"representative"`
 	Customer       *VSCPackage `yaml:"customer"`
 }
@@ -87,6 +92,19 @@ func (v *VSC) Packages() []struct {
 	return out
 }
 
+// VSCArchitectures returns the architectures the VSC packages are built
+// for: vsc.architectures, or the top-level architectures. Nil without vsc.
+func (c *Config) VSCArchitectures() []string {
+	switch {
+	case c.VSC == nil:
+		return nil
+	case len(c.VSC.Architectures) > 0:
+		return c.VSC.Architectures
+	default:
+		return c.Architectures
+	}
+}
+
 // Package returns the package of role, or nil.
 func (v *VSC) Package(role string) *VSCPackage {
 	for _, p := range v.Packages() {
@@ -139,6 +157,17 @@ func (c *Config) validateVSC(v *validator) {
 		v.addf("vsc.scope", "%q is not allowed: the VSC packages install a service and a driver, which need a per-machine package (ICE105); remove the setting or use %q", vsc.Scope, ScopeMachine)
 	default:
 		v.addf("vsc.scope", "%q is not one of %s (and only %s is allowed: services and drivers need a per-machine package, ICE105)", vsc.Scope, ScopeMachine+", "+ScopeUser, ScopeMachine)
+	}
+	seen := map[string]bool{}
+	for i, a := range vsc.Architectures {
+		path := fmt.Sprintf("vsc.architectures[%d]", i)
+		switch {
+		case !isArch(a):
+			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
+		case seen[a]:
+			v.addf(path, "%q is listed twice", a)
+		}
+		seen[a] = true
 	}
 	pkgs := vsc.Packages()
 	if len(pkgs) == 0 {
@@ -213,9 +242,13 @@ func (c *Config) validateVSCFiles(v *validator, base string, p *VSCPackage) {
 			}
 		}
 	}
-	for i, a := range c.Architectures {
+	list := "architectures"
+	if len(c.VSC.Architectures) > 0 {
+		list = "vsc.architectures"
+	}
+	for i, a := range c.VSCArchitectures() {
 		if _, ok := p.Files[a]; !ok && isArch(a) {
-			v.addf(base+".files", "has no files for %q (architectures[%d]; add %s.files.%s)", a, i, base, a)
+			v.addf(base+".files", "has no files for %q (%s[%d]; add %s.files.%s)", a, list, i, base, a)
 		}
 	}
 }

@@ -21,40 +21,35 @@ type Target struct {
 }
 
 // Targets returns the targets of c, restricted to only (if non-empty),
-// whose entries must be among c's architectures.
+// whose entries must be among c's architectures (the top-level ones or the
+// VSC packages').
 func Targets(c *config.Config, only []string) ([]Target, error) {
-	archs := c.Architectures
-	if len(only) > 0 {
-		in := map[string]bool{}
-		for _, a := range c.Architectures {
-			in[a] = true
+	known := append([]string(nil), c.Architectures...)
+	for _, a := range c.VSCArchitectures() {
+		if !contains(known, a) {
+			known = append(known, a)
 		}
-		for _, a := range only {
-			if !in[a] {
-				return nil, fmt.Errorf("--arch %s: not one of the config's architectures (%s)", a, strings.Join(c.Architectures, ", "))
-			}
+	}
+	for _, a := range only {
+		if !contains(known, a) {
+			return nil, fmt.Errorf("--arch %s: not one of the config's architectures (%s)", a, strings.Join(known, ", "))
 		}
-		archs = nil
+	}
+	pick := func(archs []string) []string {
+		var out []string
 		for _, a := range config.Architectures { // keep build order
-			for _, o := range only {
-				if a == o {
-					archs = append(archs, a)
-					break
-				}
+			if contains(archs, a) && (len(only) == 0 || contains(only, a)) {
+				out = append(out, a)
 			}
 		}
+		return out
 	}
 	var ts []Target
-	for _, a := range config.Architectures {
-		for _, b := range archs {
-			if a != b {
-				continue
-			}
-			stem := fmt.Sprintf("%s-%s-%s", c.Output.Name, c.Product.Version, a)
-			ts = append(ts, Target{Kind: packaging.KindConsoleMSI, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})
-		}
+	for _, a := range pick(c.Architectures) {
+		stem := fmt.Sprintf("%s-%s-%s", c.Output.Name, c.Product.Version, a)
+		ts = append(ts, Target{Kind: packaging.KindConsoleMSI, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})
 	}
-	return append(ts, vscTargets(c, archs)...), nil
+	return append(ts, vscTargets(c, pick(c.VSCArchitectures()))...), nil
 }
 
 // vscTargets are the VSC packages: <name>-vsc-<role>-<version>-<arch>.msi.
@@ -65,10 +60,7 @@ func vscTargets(c *config.Config, archs []string) []Target {
 		if p.Role == config.RoleCustomer {
 			kind = packaging.KindVSCCustomer
 		}
-		for _, a := range config.Architectures {
-			if !contains(archs, a) {
-				continue
-			}
+		for _, a := range archs {
 			stem := fmt.Sprintf("%s-vsc-%s-%s-%s", c.Output.Name, p.Role, c.Product.Version, a)
 			ts = append(ts, Target{Kind: kind, Role: p.Role, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})
 		}

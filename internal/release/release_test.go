@@ -23,7 +23,8 @@ func loadExample(t *testing.T, archs ...string) *config.Config {
 	return c
 }
 
-// loadExampleWithVSC loads the whole example config.
+// loadExampleWithVSC loads the whole example config; archs, when given,
+// replace both the console's and the VSC packages' architectures.
 func loadExampleWithVSC(t *testing.T, archs ...string) *config.Config {
 	t.Helper()
 	c, err := config.Load(testutil.ExampleConfig(t))
@@ -32,6 +33,7 @@ func loadExampleWithVSC(t *testing.T, archs ...string) *config.Config {
 	}
 	if len(archs) > 0 {
 		c.Architectures = archs
+		c.VSC.Architectures = archs
 	}
 	return c
 }
