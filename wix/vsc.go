@@ -75,8 +75,11 @@ const (
 	VSCDriverInstall   = "VscDriverInstall"
 	VSCDriverRollback  = "VscDriverRollback"
 	VSCDriverUninstall = "VscDriverUninstall"
-	VSCServiceComp     = "VscService"
-	VSCRegistryComp    = "VscRegistration"
+	// VSCDriverReAdd undoes VSCDriverUninstall when an uninstall fails
+	// after it, so a failed uninstall leaves the driver as it was.
+	VSCDriverReAdd  = "VscDriverReAdd"
+	VSCServiceComp  = "VscService"
+	VSCRegistryComp = "VscRegistration"
 )
 
 // VSC custom action sequence numbers in InstallExecuteSequence. wixl's
@@ -92,6 +95,7 @@ const (
 	SeqDriverRollback = 4010
 	SeqDriverInstall  = 4011
 	SeqDriverRemove   = 3490
+	SeqDriverReAdd    = 3489 // the rollback of SeqDriverRemove, just before it
 )
 
 // Custom action types (msidbCustomActionType*): 50 runs an EXE whose path
@@ -113,6 +117,9 @@ const (
 	// wixl 0.101 only knows Execute="deferred": the template declares the
 	// action like the uninstall one and a fix-up adds the rollback bit.
 	TypeDriverRollback = TypeDriverUninstall | TypeRollback
+	// TypeDriverReAdd is the install command run only on rollback, its
+	// exit code ignored like every rollback action's.
+	TypeDriverReAdd = TypeDriverInstall | TypeContinue | TypeRollback
 )
 
 // NewVSC builds the model of role's package for one architecture of a
@@ -232,6 +239,8 @@ func (*VSC) SetCmdID() string       { return VSCSetCmd }
 func (*VSC) InstallID() string      { return VSCDriverInstall }
 func (*VSC) RollbackID() string     { return VSCDriverRollback }
 func (*VSC) UninstallID() string    { return VSCDriverUninstall }
+func (*VSC) ReAddID() string        { return VSCDriverReAdd }
+func (*VSC) SeqDriverReAdd() int    { return SeqDriverReAdd }
 func (*VSC) SeqSetProperties() int  { return SeqSetProperties }
 func (*VSC) SeqSetCmd() int         { return SeqSetProperties + 1 }
 func (*VSC) SeqDriverRollback() int { return SeqDriverRollback }

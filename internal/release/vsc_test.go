@@ -119,6 +119,7 @@ func TestVSCTables(t *testing.T) {
 				wix.VSCDriverInstall:   50 | deferred | noImpersonate,
 				wix.VSCDriverRollback:  50 | deferred | noImpersonate | rollback | ignore,
 				wix.VSCDriverUninstall: 50 | deferred | noImpersonate | ignore,
+				wix.VSCDriverReAdd:     50 | deferred | noImpersonate | rollback | ignore,
 			} {
 				if got := typ(action); got != want {
 					t.Errorf("%s type %#x, want %#x", action, got, want)
@@ -148,6 +149,12 @@ func TestVSCTables(t *testing.T) {
 			if !(seq("InstallFiles") < rb && rb < inst && inst < seq("InstallServices") && inst < seq("StartServices")) {
 				t.Errorf("install sequence: InstallFiles %d < rollback %d < install %d < InstallServices %d, StartServices %d does not hold",
 					seq("InstallFiles"), rb, inst, seq("InstallServices"), seq("StartServices"))
+			}
+			if readd := seq(wix.VSCDriverReAdd); readd >= rm || readd <= seq("DeleteServices") {
+				t.Errorf("re-add (rollback of the removal) at %d, want just before the removal at %d", readd, rm)
+			}
+			if got := value(t, ca, "Action", wix.VSCDriverReAdd, "Target"); got != target {
+				t.Errorf("re-add command %q, want the install command %q", got, target)
 			}
 			if !(seq("InstallInitialize") < rm && seq("DeleteServices") < rm && rm < seq("RemoveFiles")) {
 				t.Errorf("uninstall action at %d is not between DeleteServices %d and RemoveFiles %d", rm, seq("DeleteServices"), seq("RemoveFiles"))

@@ -84,6 +84,7 @@ func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
 	itoa := strconv.Itoa
 	return []msi.Fix{
 		msi.FixCustomActionType(wix.VSCDriverRollback, wix.TypeDriverRollback),
+		msi.FixCustomActionType(wix.VSCDriverReAdd, wix.TypeDriverReAdd),
 		msi.Verify("per-machine package", "Property", "Property", "ALLUSERS", map[string]string{"Value": "1"}),
 		msi.Verify("driver install action", "CustomAction", "Action", wix.VSCDriverInstall,
 			map[string]string{"Type": itoa(wix.TypeDriverInstall), "Source": "VSCPNPUTIL", "Target": m.PnputilAdd()}),
@@ -93,6 +94,8 @@ func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
 			map[string]string{"Sequence": itoa(wix.SeqDriverInstall), "Condition": "NOT Installed"}),
 		msi.Verify("driver rollback sequence", "InstallExecuteSequence", "Action", wix.VSCDriverRollback,
 			map[string]string{"Sequence": itoa(wix.SeqDriverRollback), "Condition": "NOT Installed"}),
+		msi.Verify("driver re-add sequence", "InstallExecuteSequence", "Action", wix.VSCDriverReAdd,
+			map[string]string{"Sequence": itoa(wix.SeqDriverReAdd), "Condition": m.CondDriverRemove()}),
 		msi.Verify("driver uninstall sequence", "InstallExecuteSequence", "Action", wix.VSCDriverUninstall,
 			map[string]string{"Sequence": itoa(wix.SeqDriverRemove), "Condition": m.CondDriverRemove()}),
 		msi.Verify("detection of the other VSC package", "AppSearch", "Property", wix.OtherInstalled,

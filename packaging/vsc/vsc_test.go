@@ -31,6 +31,7 @@ func TestTypes(t *testing.T) {
 		"install":   {wix.TypeDriverInstall, 50 + 0x400 + 0x800},
 		"uninstall": {wix.TypeDriverUninstall, 50 + 0x40 + 0x400 + 0x800},
 		"rollback":  {wix.TypeDriverRollback, 50 + 0x40 + 0x100 + 0x400 + 0x800},
+		"re-add":    {wix.TypeDriverReAdd, 50 + 0x40 + 0x100 + 0x400 + 0x800},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s type %d, want %d", name, c.got, c.want)
