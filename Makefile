@@ -3,6 +3,7 @@
 GO      ?= go
 BIN     := bin/msiforge
 EXAMPLE := examples/console
+VSC_EXAMPLE := examples/vsc
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 # Tools the build needs (wixl, msitools) and the tests use (nsis, wine).
 BUILD_PKGS := wixl msitools nsis
@@ -24,13 +25,17 @@ deps:
 deps-test:
 	@scripts/deps.sh $(TEST_PKGS)
 
-# payload cross-compiles the sample console for the three Windows architectures.
+# payload cross-compiles the sample console and the sample VSC service for
+# the three Windows architectures.
 payload:
 	@for a in x86:386 x64:amd64 arm64:arm64; do \
 	  arch=$${a%%:*}; goarch=$${a##*:}; \
 	  GOOS=windows GOARCH=$$goarch CGO_ENABLED=0 $(GO) build -trimpath \
 	    -ldflags "-s -w -buildid= -X main.version=1.4.2" \
 	    -o $(EXAMPLE)/build/$$arch/ExampleConsole.exe ./$(EXAMPLE)/console || exit 1; \
+	  GOOS=windows GOARCH=$$goarch CGO_ENABLED=0 $(GO) build -trimpath \
+	    -ldflags "-s -w -buildid= -X main.version=1.4.2" \
+	    -o $(VSC_EXAMPLE)/build/$$arch/VscService.exe ./$(VSC_EXAMPLE)/service || exit 1; \
 	done
 
 # demo signs with a throwaway self-signed certificate in .work/devcert
@@ -65,4 +70,4 @@ vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin dist $(EXAMPLE)/build
+	rm -rf bin dist $(EXAMPLE)/build $(VSC_EXAMPLE)/build

@@ -40,7 +40,7 @@ require (
 	github.com/zalando/go-keyring v0.2.6 // indirect
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.32.0 // indirect
-	golang.org/x/sys v0.29.0 // indirect
+	golang.org/x/sys v0.50.0
 	golang.org/x/term v0.28.0 // indirect
 	software.sslmate.com/src/go-pkcs12 v0.5.0
 )

@@ -18,6 +18,9 @@ import (
 const (
 	KindConsoleMSI = "console-msi"
 	KindConsoleEXE = "console-exe" // the console MSI wrapped in an NSIS EXE
+	// The VSC driver packages (MSI), one per role.
+	KindVSCRepresentative = "vsc-representative"
+	KindVSCCustomer       = "vsc-customer"
 )
 
 // Artifact is one file a build wrote.

@@ -58,6 +58,9 @@ type File struct {
 	Path        string // the file on the build host, copied to Source before compiling
 	ComponentID string
 	GUID        string
+	// NoSign keeps the build from Authenticode-signing this file even when
+	// it is a PE (a driver carries its own, catalog-based signature).
+	NoSign bool
 }
 
 // Shortcut is the Start-menu shortcut to the console.

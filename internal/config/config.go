@@ -28,6 +28,7 @@ type Config struct {
 	Architectures []string `yaml:"architectures"`
 	Output        Output   `yaml:"output"`
 	Signing       Signing  `yaml:"signing"`
+	VSC           *VSC     `yaml:"vsc"` // the VSC driver packages; nil: none (vsc.go)
 
 	// Dir is the directory of the config file; relative paths in the
 	// config are resolved against it. Not part of the YAML.
@@ -237,6 +238,7 @@ func (c *Config) applyDefaults() {
 		t := true
 		c.Signing.SignPayload = &t
 	}
+	c.VSC.applyDefaults()
 	c.Product.UpgradeCode = strings.ToUpper(strings.Trim(strings.TrimSpace(c.Product.UpgradeCode), "{}"))
 }
 

@@ -26,10 +26,23 @@ console:
     x86: [bin/Console.exe]
 `
 
+// withVSC is good with both VSC packages; cases below edit it.
+const withVSC = good + `vsc:
+  representative:
+    files:
+      x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}
+      x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}
+  customer:
+    description: Lets a technician use this computer's smart cards
+    files:
+      x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}
+      x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}
+`
+
 // dir makes a config directory holding the payload files good refers to.
 func dir(t *testing.T) string {
 	d := t.TempDir()
-	for _, f := range []string{"bin/Console.exe", "README.txt"} {
+	for _, f := range []string{"bin/Console.exe", "README.txt", "vsc/vsc.inf", "vsc/vsc.sys", "vsc/vsc.cat", "vsc/VscService.exe"} {
 		p := filepath.Join(d, f)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -70,6 +83,32 @@ func TestParseGoodAppliesDefaults(t *testing.T) {
 	}
 	if got := c.PayloadArchs(); !cmp.Equal(got, []string{"x86", "x64"}) {
 		t.Errorf("PayloadArchs = %v", got)
+	}
+}
+
+func TestParseVSCDefaults(t *testing.T) {
+	c, err := config.Parse([]byte(withVSC), "msiforge.yaml", dir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.VSC.Scope != config.ScopeMachine {
+		t.Errorf("Scope = %q, want %q", c.VSC.Scope, config.ScopeMachine)
+	}
+	rep, cust := c.VSC.Representative, c.VSC.Customer
+	if rep.ServiceName != "RemoteSupportVscRep" || rep.DisplayName != "Remote Support VSC Representative Service" || rep.Start != "auto" {
+		t.Errorf("representative = %+v", rep)
+	}
+	if cust.ServiceName != "RemoteSupportVscCust" || cust.DisplayName != "Remote Support VSC Customer Service" || cust.Start != "auto" {
+		t.Errorf("customer = %+v", cust)
+	}
+	if got := c.VSCArchitectures(); !cmp.Equal(got, []string{"x86", "x64"}) {
+		t.Errorf("VSCArchitectures = %v, want the top-level ones", got)
+	}
+	if got := c.VSC.Packages(); len(got) != 2 || got[0].Role != "representative" || got[1].Role != "customer" {
+		t.Errorf("Packages = %+v, want representative then customer", got)
+	}
+	if c2, _ := config.Parse([]byte(good), "msiforge.yaml", dir(t)); c2.VSC != nil || c2.VSC.Packages() != nil {
+		t.Error("a config without vsc has VSC packages")
 	}
 }
 
@@ -176,6 +215,44 @@ func TestParseErrors(t *testing.T) {
 		{"bad output name", func(s string) string { return s + "output:\n  name: my console\n" },
 			`msiforge.yaml: 1 problem:
   msiforge.yaml:13: output.name: "my console" is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)`},
+		{"vsc per-user scope", func(string) string { return strings.Replace(withVSC, "vsc:\n", "vsc:\n  scope: user\n", 1) },
+			`msiforge.yaml: 1 problem:
+  msiforge.yaml:13: vsc.scope: "user" is not allowed: the VSC packages install a service and a driver, which need a per-machine package (ICE105); remove the setting or use "machine"`},
+		{"vsc unknown scope", func(string) string { return strings.Replace(withVSC, "vsc:\n", "vsc:\n  scope: both\n", 1) },
+			`msiforge.yaml: 1 problem:
+  msiforge.yaml:13: vsc.scope: "both" is not one of machine, user (and only machine is allowed: services and drivers need a per-machine package, ICE105)`},
+		{"vsc empty", func(s string) string { return s + "vsc: {}\n" },
+			`msiforge.yaml: 1 problem:
+  msiforge.yaml:12: vsc: configures no package: add vsc.representative, vsc.customer or both`},
+		{"vsc service settings, all at once", func(string) string {
+			return strings.Replace(withVSC, "  customer:\n", "    start: boot\n    display_name: \"A [B]\"\n  customer:\n    service_name: remotesupportvscrep\n", 1)
+		}, `msiforge.yaml: 3 problems:
+  msiforge.yaml:17: vsc.representative.start: "boot" is not one of auto, demand, disabled
+  msiforge.yaml:18: vsc.representative.display_name: "A [B]" must not contain any of \/:*?"<>|[]{} (it is used as a Windows folder name and in formatted MSI fields)
+  msiforge.yaml:20: vsc.customer.service_name: "remotesupportvscrep" is already the service name of vsc.representative (service names are case-insensitive)`},
+		{"vsc bad service name", func(string) string {
+			return strings.Replace(withVSC, "  customer:\n", "  customer:\n    service_name: Remote Support\n", 1)
+		}, `msiforge.yaml: 1 problem:
+  msiforge.yaml:18: vsc.customer.service_name: "Remote Support" is not a service name (letters, digits, '_', '.', '-'; starting with a letter)`},
+		{"vsc files", func(string) string {
+			s := strings.Replace(withVSC, "x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys,", "x64: {inf: vsc/missing.inf, sys: vsc/vsc.inf,", 1)
+			return strings.Replace(s, "x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer", "arm64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat}\n  customer", 1)
+		}, `msiforge.yaml: 4 problems:
+  msiforge.yaml:15: vsc.representative.files.x64.inf: file DIR/vsc/missing.inf does not exist
+  msiforge.yaml:15: vsc.representative.files.x64.sys: "vsc/vsc.inf" must end in .sys
+  msiforge.yaml:15: vsc.representative.files: has no files for "x86" (architectures[0]; add vsc.representative.files.x86)
+  msiforge.yaml:16: vsc.representative.files.arm64.service: is required (a .exe file)`},
+		{"vsc architectures", func(string) string {
+			return strings.Replace(withVSC, "vsc:\n", "vsc:\n  architectures: [x64, arm64, x64, ia64]\n", 1)
+		}, `msiforge.yaml: 4 problems:
+  msiforge.yaml:13: vsc.architectures[2]: "x64" is listed twice
+  msiforge.yaml:13: vsc.architectures[3]: "ia64" is not one of x86, x64, arm64
+  msiforge.yaml:16: vsc.representative.files: has no files for "arm64" (vsc.architectures[1]; add vsc.representative.files.arm64)
+  msiforge.yaml:21: vsc.customer.files: has no files for "arm64" (vsc.architectures[1]; add vsc.customer.files.arm64)`},
+		{"vsc product name too long for the package name", func(string) string {
+			return strings.Replace(withVSC, "name: Example Support Console", "name: "+strings.Repeat("n", 50), 1)
+		}, `msiforge.yaml: 1 problem:
+  msiforge.yaml:3: product.name: "` + strings.Repeat("n", 50) + `" is too long for the VSC package name "` + strings.Repeat("n", 50) + ` VSC Representative" (69 characters; at most 63)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -72,6 +72,7 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 	v.url("product.about_url", p.AboutURL)
 
 	c.validateConsole(v)
+	c.validateVSC(v)
 
 	seen := map[string]bool{}
 	for i, a := range c.Architectures {

@@ -1,5 +1,6 @@
 // Package plan expands a config into the build targets (kind × arch), in a
-// stable order, with their output file names.
+// stable order, with their output file names: the console MSIs, then the
+// VSC driver packages (representative, then customer).
 package plan
 
 import (
@@ -13,6 +14,7 @@ import (
 // Target is one artifact to build.
 type Target struct {
 	Kind string // packaging.Kind*
+	Role string // VSC targets: config.RoleRepresentative or config.RoleCustomer
 	Arch string
 	File string // output file name, e.g. example-console-1.4.2-x64.msi
 	Wxs  string // rendered source file name, e.g. example-console-1.4.2-x64.wxs
@@ -22,42 +24,62 @@ type Target struct {
 }
 
 // Targets returns the targets of c, restricted to only (if non-empty),
-// whose entries must be among c's architectures.
+// whose entries must be among c's architectures (the top-level ones or the
+// VSC packages').
 func Targets(c *config.Config, only []string) ([]Target, error) {
-	archs := c.Architectures
-	if len(only) > 0 {
-		in := map[string]bool{}
-		for _, a := range c.Architectures {
-			in[a] = true
+	known := append([]string(nil), c.Architectures...)
+	for _, a := range c.VSCArchitectures() {
+		if !contains(known, a) {
+			known = append(known, a)
 		}
-		for _, a := range only {
-			if !in[a] {
-				return nil, fmt.Errorf("--arch %s: not one of the config's architectures (%s)", a, strings.Join(c.Architectures, ", "))
-			}
+	}
+	for _, a := range only {
+		if !contains(known, a) {
+			return nil, fmt.Errorf("--arch %s: not one of the config's architectures (%s)", a, strings.Join(known, ", "))
 		}
-		archs = nil
+	}
+	pick := func(archs []string) []string {
+		var out []string
 		for _, a := range config.Architectures { // keep build order
-			for _, o := range only {
-				if a == o {
-					archs = append(archs, a)
-					break
-				}
+			if contains(archs, a) && (len(only) == 0 || contains(only, a)) {
+				out = append(out, a)
 			}
 		}
+		return out
 	}
 	var ts []Target
-	for _, a := range config.Architectures {
-		for _, b := range archs {
-			if a != b {
-				continue
-			}
-			stem := fmt.Sprintf("%s-%s-%s", c.Output.Name, c.Product.Version, a)
-			t := Target{Kind: packaging.KindConsoleMSI, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"}
-			if *c.Console.EXE {
-				t.EXE, t.Nsi = stem+".exe", stem+".nsi"
-			}
-			ts = append(ts, t)
+	for _, a := range pick(c.Architectures) {
+		stem := fmt.Sprintf("%s-%s-%s", c.Output.Name, c.Product.Version, a)
+		t := Target{Kind: packaging.KindConsoleMSI, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"}
+		if *c.Console.EXE {
+			t.EXE, t.Nsi = stem+".exe", stem+".nsi"
+		}
+		ts = append(ts, t)
+	}
+	return append(ts, vscTargets(c, pick(c.VSCArchitectures()))...), nil
+}
+
+// vscTargets are the VSC packages: <name>-vsc-<role>-<version>-<arch>.msi.
+func vscTargets(c *config.Config, archs []string) []Target {
+	var ts []Target
+	for _, p := range c.VSC.Packages() {
+		kind := packaging.KindVSCRepresentative
+		if p.Role == config.RoleCustomer {
+			kind = packaging.KindVSCCustomer
+		}
+		for _, a := range archs {
+			stem := fmt.Sprintf("%s-vsc-%s-%s-%s", c.Output.Name, p.Role, c.Product.Version, a)
+			ts = append(ts, Target{Kind: kind, Role: p.Role, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})
 		}
 	}
-	return ts, nil
+	return ts
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

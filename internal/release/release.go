@@ -21,12 +21,16 @@ import (
 	"github.com/msiforge/msiforge/packaging"
 	"github.com/msiforge/msiforge/packaging/exe"
 	"github.com/msiforge/msiforge/packaging/msi"
+	"github.com/msiforge/msiforge/packaging/vsc"
 	"github.com/msiforge/msiforge/templates"
 	"github.com/msiforge/msiforge/wix"
 )
 
 // ConsoleTemplate is the template of the console MSI.
 const ConsoleTemplate = "msi/console.wxs.tmpl"
+
+// VSCTemplate is the template of the VSC driver packages.
+const VSCTemplate = "msi/vsc.wxs.tmpl"
 
 // Options select what to do.
 type Options struct {
@@ -50,9 +54,10 @@ func (o Options) progress(format string, args ...any) {
 // Source is one rendered WiX source.
 type Source struct {
 	Target plan.Target
-	Model  *wix.Console
-	Text   []byte // the .wxs
-	NSIS   []byte // the .nsi of the EXE wrapper; nil without one
+	Model  *wix.Console // console targets
+	VSC    *wix.VSC     // VSC targets
+	Text   []byte       // the .wxs
+	NSIS   []byte       // the .nsi of the console's EXE wrapper; nil without one
 }
 
 // Sources renders the sources of every target, in memory.
@@ -67,6 +72,18 @@ func Sources(c *config.Config, archs []string) ([]Source, error) {
 	}
 	var out []Source
 	for _, t := range ts {
+		if t.Role != "" {
+			m, err := wix.NewVSC(c, t.Role, t.Arch)
+			if err != nil {
+				return nil, err
+			}
+			text, err := tpl.Render(VSCTemplate, m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Source{Target: t, VSC: m, Text: text})
+			continue
+		}
 		m, err := wix.NewConsole(c, t.Arch)
 		if err != nil {
 			return nil, err
@@ -139,8 +156,13 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		if epoch.IsZero() {
 			epoch = packaging.DefaultEpoch
 		}
-		a, err := msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload,
-			Check: func(_ context.Context, path string) error { return check.Build(path) }})
+		var a packaging.Artifact
+		if s.VSC != nil {
+			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
+		} else {
+			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload,
+				Check: func(_ context.Context, path string) error { return check.Build(path) }})
+		}
 		if err != nil {
 			return arts, err
 		}

@@ -36,7 +36,8 @@ func RepoRoot(t testing.TB) string {
 
 // ExampleConfig copies the example console config into a temporary
 // directory and creates placeholder payload files for it, so tests do not
-// depend on `make payload`. It returns the config's path.
+// depend on `make payload`. It returns the config's path. The VSC files
+// the config names as ../vsc/... land next to that directory.
 func ExampleConfig(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -47,7 +48,7 @@ func ExampleConfig(t testing.TB) string {
 }
 
 // WriteExample writes the example config and placeholder payload files
-// into dir.
+// into dir, and the VSC placeholders into dir/../vsc.
 func WriteExample(dir string) error {
 	_, file, _, _ := runtime.Caller(0)
 	src := filepath.Join(filepath.Dir(file), "..", "..", "examples", "console", "msiforge.yaml")
@@ -55,7 +56,9 @@ func WriteExample(dir string) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range []string{"build/x86/ExampleConsole.exe", "build/x64/ExampleConsole.exe", "build/arm64/ExampleConsole.exe", "README.txt"} {
+	for _, f := range []string{"build/x86/ExampleConsole.exe", "build/x64/ExampleConsole.exe", "build/arm64/ExampleConsole.exe", "README.txt",
+		"../vsc/driver/vscsample.inf", "../vsc/driver/vscsample.sys", "../vsc/driver/vscsample.cat",
+		"../vsc/build/x86/VscService.exe", "../vsc/build/x64/VscService.exe", "../vsc/build/arm64/VscService.exe"} {
 		p := filepath.Join(dir, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -67,9 +70,19 @@ func WriteExample(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "msiforge.yaml"), data, 0o644)
 }
 
-// LoadExample loads the example config (with placeholder payload), and
-// restricts it to archs when any are given.
+// LoadExample loads the example config (with placeholder payload)
+// without its VSC packages, as the console tests want it, restricted to
+// archs when any are given.
 func LoadExample(t testing.TB, archs ...string) *config.Config {
+	t.Helper()
+	c := LoadExampleWithVSC(t, archs...)
+	c.VSC = nil
+	return c
+}
+
+// LoadExampleWithVSC loads the whole example config; archs, when given,
+// replace both the console's and the VSC packages' architectures.
+func LoadExampleWithVSC(t testing.TB, archs ...string) *config.Config {
 	t.Helper()
 	c, err := config.Load(ExampleConfig(t))
 	if err != nil {
@@ -77,6 +90,9 @@ func LoadExample(t testing.TB, archs ...string) *config.Config {
 	}
 	if len(archs) > 0 {
 		c.Architectures = archs
+		if c.VSC != nil {
+			c.VSC.Architectures = archs
+		}
 	}
 	return c
 }

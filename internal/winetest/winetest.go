@@ -28,6 +28,23 @@ type Prefix struct {
 // running until the test ends, which makes each msiexec take 0.1–0.4 s.
 func New(t testing.TB) *Prefix {
 	t.Helper()
+	return newPrefix(t, false)
+}
+
+// NewSettled is New for tests that install services. In a prefix only
+// seconds old, Wine 8.0's service manager loses services: msiexec's
+// CreateService succeeds and OpenService fails with
+// ERROR_SERVICE_DOES_NOT_EXIST a moment later, so StartServices fails
+// (measured: always right after `wineboot -i`, never 5 s later). NewSettled
+// lets the boot finish (wineserver -w, about 5 s more) before starting the
+// persistent server.
+func NewSettled(t testing.TB) *Prefix {
+	t.Helper()
+	return newPrefix(t, true)
+}
+
+func newPrefix(t testing.TB, settle bool) *Prefix {
+	t.Helper()
 	testutil.NeedTool(t, "wine", "wineserver", "wineboot")
 	dir := t.TempDir()
 	p := &Prefix{
@@ -38,12 +55,24 @@ func New(t testing.TB) *Prefix {
 		run: execx.OS{},
 	}
 	ctx := context.Background()
-	// The server first: wineboot would start a short-lived one itself.
-	if _, err := p.run.Run(ctx, execx.Cmd{Name: "wineserver", Args: []string{"-p"}, Env: p.env}); err != nil {
-		t.Fatalf("start wineserver: %v", err)
+	server := func() {
+		if _, err := p.run.Run(ctx, execx.Cmd{Name: "wineserver", Args: []string{"-p"}, Env: p.env}); err != nil {
+			t.Fatalf("start wineserver: %v", err)
+		}
+	}
+	if !settle {
+		// The server first: wineboot would start a short-lived one itself.
+		server()
 	}
 	if _, err := p.run.Run(ctx, execx.Cmd{Name: "wineboot", Args: []string{"-i"}, Env: p.env}); err != nil {
 		t.Fatalf("create wine prefix: %v", err)
+	}
+	if settle {
+		// Without -p the server exits once the boot's processes are done.
+		if _, err := p.run.Run(ctx, execx.Cmd{Name: "wineserver", Args: []string{"-w"}, Env: p.env}); err != nil {
+			t.Fatalf("wait for the wine prefix to settle: %v", err)
+		}
+		server()
 	}
 	t.Cleanup(func() {
 		_, _ = p.run.Run(context.Background(), execx.Cmd{Name: "wineserver", Args: []string{"-k"}, Env: p.env})
@@ -129,4 +158,22 @@ func (p *Prefix) Path(win string) string {
 func (p *Prefix) Exists(win string) bool {
 	_, err := os.Stat(p.Path(win))
 	return err == nil
+}
+
+// Output runs a Windows program in the prefix and returns its standard
+// output (CRLF turned into LF) and its exit status, as [Prefix.Run].
+func (p *Prefix) Output(args ...string) (string, int) {
+	p.t.Helper()
+	res, err := p.run.Run(context.Background(), execx.Cmd{Name: "wine", Args: args, Env: p.env})
+	out := strings.ReplaceAll(string(res.Stdout), "\r\n", "\n")
+	var ee *execx.ExitError
+	switch {
+	case err == nil:
+		return out, 0
+	case errors.As(err, &ee):
+		return out, ee.Code
+	default:
+		p.t.Fatalf("wine %s: %v", strings.Join(args, " "), err)
+		return "", -1
+	}
 }

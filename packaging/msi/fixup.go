@@ -245,3 +245,55 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// FixCustomActionType sets the Type of a CustomAction row. wixl 0.101
+// writes only the deferred bit (0x400) of the execution options, so the
+// rollback (0x100) and commit (0x200) kinds are set here.
+func FixCustomActionType(action string, typ int) Fix {
+	want := strconv.Itoa(typ)
+	return Fix{
+		Name: "type of custom action " + action,
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			return msitools.Query(ctx, run, path, fmt.Sprintf("UPDATE `CustomAction` SET `Type` = %d WHERE `Action` = %s", typ, msitools.Quote(action)))
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			return CheckRow(ctx, run, path, "CustomAction", "Action", action, map[string]string{"Type": want})
+		},
+	}
+}
+
+// Verify is a fix with nothing to apply: it only reads back something
+// wixl itself writes, so a wixl change cannot slip through unnoticed.
+func Verify(name, table, key, keyValue string, want map[string]string) Fix {
+	return Fix{
+		Name:  name,
+		Apply: func(context.Context, execx.Runner, string) error { return nil },
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			return CheckRow(ctx, run, path, table, key, keyValue, want)
+		},
+	}
+}
+
+// CheckRow reads table back and checks the row whose key column is
+// keyValue has the wanted column values.
+func CheckRow(ctx context.Context, run execx.Runner, path, table, key, keyValue string, want map[string]string) error {
+	t, err := msitools.Export(ctx, run, path, table)
+	if err != nil {
+		return err
+	}
+	cols := make([]string, 0, len(want))
+	for c := range want {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	for _, c := range cols {
+		got, ok := t.Lookup(key, keyValue, c)
+		if !ok {
+			return fmt.Errorf("%s has no row %s=%s with a column %s", table, key, keyValue, c)
+		}
+		if got != want[c] {
+			return fmt.Errorf("%s row %s: %s is %q, want %q", table, keyValue, c, got, want[c])
+		}
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
-// Package msi builds the console MSI with wixl: it stages the payload,
-// compiles the rendered .wxs, applies the fix-ups wixl needs, reads the
-// tables back to prove each fix-up took, and writes the MSI atomically.
+// Package msi builds MSIs with wixl (the console's and the VSC driver
+// packages'): it stages the payload, compiles the rendered .wxs, applies
+// the fix-ups wixl needs, reads the tables back to prove each fix-up took,
+// and writes the MSI atomically.
 package msi
 
 import (
@@ -23,9 +24,18 @@ import (
 // Tools are the external programs Build needs.
 var Tools = []string{"wixl", "msibuild", "msiinfo"}
 
-// Job is one console MSI to build.
+// Job is one MSI to build. A console job gives only Model; other kinds
+// (VSC) give Kind, Package, Files and Fixes instead.
 type Job struct {
-	Model  *wix.Console
+	// Model is the console package; when set, Build derives Kind, Package,
+	// Files and Fixes from it (see ConsoleJob).
+	Model *wix.Console
+
+	Kind    string      // packaging.Kind*
+	Package PackageInfo // identity recorded in the artifact
+	Files   []wix.File  // staged into the build directory at their Source
+	Fixes   FixesFunc   // the fix-ups applied after wixl, with their checks
+
 	Source []byte // the rendered .wxs
 	Out    string // where the MSI goes
 	// Epoch pins every time the MSI records: the summary created/saved
@@ -40,20 +50,51 @@ type Job struct {
 	Check func(ctx context.Context, path string) error
 }
 
+// PackageInfo is what Build needs to know about the package itself.
+type PackageInfo struct {
+	Arch        string // x86, x64, arm64
+	WixlArch    string // wixl's -a: x86 or x64
+	ProductCode string
+	UpgradeCode string // {GUID}; also the namespace of the derived PackageCode
+	Version     string
+}
+
+// FixesFunc returns a package's fix-ups, given the derived PackageCode and
+// the epoch that replace wixl's random code and wall-clock times.
+type FixesFunc func(packageCode string, epoch time.Time) []Fix
+
+// ConsoleJob fills in the generic fields of a console job from its Model.
+func ConsoleJob(job Job) Job {
+	m := job.Model
+	job.Kind = packaging.KindConsoleMSI
+	job.Package = PackageInfo{Arch: m.Arch, WixlArch: m.WixlArch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
+	job.Files = append([]wix.File(nil), m.Files...)
+	if m.Icon != nil {
+		icon := *m.Icon
+		icon.NoSign = true
+		job.Files = append(job.Files, icon)
+	}
+	job.Fixes = func(packageCode string, epoch time.Time) []Fix { return ConsoleFixes(m, packageCode, epoch) }
+	return job
+}
+
 // Build compiles job into job.Out. Nothing is written to job.Out unless
 // every step, including the read-back checks, succeeded.
 func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, error) {
-	m := job.Model
+	if job.Model != nil {
+		job = ConsoleJob(job)
+	}
+	if job.Fixes == nil || job.Package.WixlArch == "" {
+		return packaging.Artifact{}, fmt.Errorf("build %s: job has no model, or no package and fixes", filepath.Base(job.Out))
+	}
+	m := job.Package
 	work, err := packaging.WorkDir(job.Out)
 	if err != nil {
 		return packaging.Artifact{}, err
 	}
 	defer os.RemoveAll(work)
 
-	staged := append([]wix.File(nil), m.Files...)
-	if m.Icon != nil {
-		staged = append(staged, *m.Icon)
-	}
+	staged := job.Files
 	// The PackageCode is derived from everything that makes up the
 	// package, so the same inputs give the same MSI and different inputs
 	// never share a PackageCode.
@@ -64,7 +105,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		if err := packaging.CopyFile(f.Path, dst); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("stage payload: %w", err)
 		}
-		if job.Signer != nil && job.SignPayload && f.ID != "ProductIcon.ico" && packaging.IsPE(dst) {
+		if job.Signer != nil && job.SignPayload && !f.NoSign && packaging.IsPE(dst) {
 			if _, err := job.Signer.Sign(ctx, dst); err != nil {
 				return packaging.Artifact{}, fmt.Errorf("sign payload %s: %w", f.Name, err)
 			}
@@ -86,7 +127,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	if err := Compile(ctx, run, work, m.WixlArch, "product.wxs", "out.msi"); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
-	if err := ApplyFixes(ctx, run, tmp, ConsoleFixes(m, packageCode, job.Epoch)); err != nil {
+	if err := ApplyFixes(ctx, run, tmp, job.Fixes(packageCode, job.Epoch)); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
 	if job.Check != nil {
@@ -106,7 +147,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	}
 	return packaging.Artifact{
 		Signature: sig,
-		Path:      job.Out, Kind: packaging.KindConsoleMSI, Arch: m.Arch, Size: size, SHA256: sum,
+		Path:      job.Out, Kind: job.Kind, Arch: m.Arch, Size: size, SHA256: sum,
 		ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, PackageCode: packageCode, Version: m.Version,
 	}, nil
 }

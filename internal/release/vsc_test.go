@@ -1,0 +1,398 @@
+package release_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/golden"
+	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/release"
+	"github.com/msiforge/msiforge/internal/testutil"
+	"github.com/msiforge/msiforge/internal/winetest"
+	"github.com/msiforge/msiforge/packaging"
+	"github.com/msiforge/msiforge/wix"
+)
+
+// TestGoldenVSC pins the WiX of both VSC packages, per architecture.
+func TestGoldenVSC(t *testing.T) {
+	srcs, err := release.Sources(testutil.LoadExampleWithVSC(t, "x86", "x64", "arm64"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range srcs {
+		if s.VSC == nil {
+			continue
+		}
+		n++
+		golden.Assert(t, "example/"+s.Target.Wxs, s.Text)
+	}
+	if n != 6 {
+		t.Fatalf("got %d VSC sources, want 6 (2 roles × 3 architectures)", n)
+	}
+}
+
+// TestVSCTables builds the six VSC packages with wixl and reads back every
+// table the driver and the service depend on.
+func TestVSCTables(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
+	c := testutil.LoadExampleWithVSC(t, "x86", "x64", "arm64")
+	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := map[string]string{"x86": "Intel;1033", "x64": "x64;1033", "arm64": "Arm64;1033"}
+	want := map[string]struct{ service, display string }{
+		packaging.KindVSCRepresentative: {"RemoteSupportVscRep", "Remote Support VSC Representative Service"},
+		packaging.KindVSCCustomer:       {"RemoteSupportVscCust", "Remote Support VSC Customer Service"},
+	}
+	n := 0
+	for _, a := range arts {
+		w, ok := want[a.Kind]
+		if !ok {
+			continue
+		}
+		n++
+		t.Run(a.Kind+"-"+a.Arch, func(t *testing.T) {
+			role := strings.TrimPrefix(a.Kind, "vsc-")
+			if want := "example-console-vsc-" + role + "-1.4.2-" + a.Arch + ".msi"; filepath.Base(a.Path) != want {
+				t.Errorf("file name %s, want %s", filepath.Base(a.Path), want)
+			}
+			sum, err := msitools.Summary(context.Background(), execx.OS{}, a.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum["Template"] != templates[a.Arch] {
+				t.Errorf("Template = %q, want %q", sum["Template"], templates[a.Arch])
+			}
+			// 2 = compressed, and elevation allowed (no 8 bit): per-machine.
+			if !strings.HasPrefix(sum["Source"], "2 ") {
+				t.Errorf("Word Count (Source) = %q, want 2: compressed, elevated", sum["Source"])
+			}
+			if v := value(t, export(t, a.Path, "Property"), "Property", "ALLUSERS", "Value"); v != "1" {
+				t.Errorf("ALLUSERS = %q, want 1 (per-machine)", v)
+			}
+
+			si := export(t, a.Path, "ServiceInstall")
+			if len(si.Rows) != 1 {
+				t.Fatalf("%d ServiceInstall rows, want 1", len(si.Rows))
+			}
+			for col, v := range map[string]string{
+				"DisplayName": w.display, "ServiceType": "16", "StartType": "2", "ErrorControl": "1",
+				"StartName": "LocalSystem", "Component_": wix.VSCServiceComp,
+			} {
+				if got := value(t, si, "Name", w.service, col); got != v {
+					t.Errorf("ServiceInstall %s = %q, want %q", col, got, v)
+				}
+			}
+			// 0xA3: start on install (1), stop on install (2) and on
+			// uninstall (0x20), delete on uninstall (0x80).
+			sc := export(t, a.Path, "ServiceControl")
+			if got := value(t, sc, "Name", w.service, "Event"); got != strconv.Itoa(0xA3) {
+				t.Errorf("ServiceControl Event = %s, want %d", got, 0xA3)
+			}
+			if got := value(t, sc, "Name", w.service, "Wait"); got != "1" {
+				t.Errorf("ServiceControl Wait = %s, want 1", got)
+			}
+
+			ca := export(t, a.Path, "CustomAction")
+			sys := "System64Folder"
+			if a.Arch == "x86" {
+				sys = "SystemFolder"
+			}
+			typ := func(action string) int {
+				n, err := strconv.Atoi(value(t, ca, "Action", action, "Type"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			const deferred, noImpersonate, rollback, ignore = 0x400, 0x800, 0x100, 0x40
+			for action, want := range map[string]int{
+				wix.VSCDriverInstall:   50 | deferred | noImpersonate,
+				wix.VSCDriverRollback:  50 | deferred | noImpersonate | rollback | ignore,
+				wix.VSCDriverUninstall: 50 | deferred | noImpersonate | ignore,
+				wix.VSCDriverReAdd:     50 | deferred | noImpersonate | rollback | ignore,
+			} {
+				if got := typ(action); got != want {
+					t.Errorf("%s type %#x, want %#x", action, got, want)
+				}
+			}
+			if got := value(t, ca, "Action", wix.VSCSetPnputil, "Target"); got != "["+sys+"]pnputil.exe" {
+				t.Errorf("pnputil path %q, want it in %s", got, sys)
+			}
+			target := value(t, ca, "Action", wix.VSCDriverInstall, "Target")
+			if !strings.HasPrefix(target, `/add-driver "[#Inf_vscsample.inf_`) || !strings.HasSuffix(target, `]" /install`) {
+				t.Errorf("install command %q", target)
+			}
+			remove := value(t, ca, "Action", wix.VSCDriverUninstall, "Target")
+			if !strings.Contains(remove, `"[`+sys+`]pnputil.exe" /delete-driver "%~nxf" /uninstall`) {
+				t.Errorf("uninstall command %q", remove)
+			}
+
+			seqTab := export(t, a.Path, "InstallExecuteSequence")
+			seq := func(action string) int {
+				n, err := strconv.Atoi(value(t, seqTab, "Action", action, "Sequence"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			inst, rb, rm := seq(wix.VSCDriverInstall), seq(wix.VSCDriverRollback), seq(wix.VSCDriverUninstall)
+			if !(seq("InstallFiles") < rb && rb < inst && inst < seq("InstallServices") && inst < seq("StartServices")) {
+				t.Errorf("install sequence: InstallFiles %d < rollback %d < install %d < InstallServices %d, StartServices %d does not hold",
+					seq("InstallFiles"), rb, inst, seq("InstallServices"), seq("StartServices"))
+			}
+			if readd := seq(wix.VSCDriverReAdd); readd >= rm || readd <= seq("DeleteServices") {
+				t.Errorf("re-add (rollback of the removal) at %d, want just before the removal at %d", readd, rm)
+			}
+			if got := value(t, ca, "Action", wix.VSCDriverReAdd, "Target"); got != target {
+				t.Errorf("re-add command %q, want the install command %q", got, target)
+			}
+			if !(seq("InstallInitialize") < rm && seq("DeleteServices") < rm && rm < seq("RemoveFiles")) {
+				t.Errorf("uninstall action at %d is not between DeleteServices %d and RemoveFiles %d", rm, seq("DeleteServices"), seq("RemoveFiles"))
+			}
+			for action, cond := range map[string]string{
+				wix.VSCDriverInstall: "NOT Installed", wix.VSCDriverRollback: "NOT Installed", wix.VSCDriverUninstall: `REMOVE~="ALL" AND NOT VSCOTHERINSTALLED`,
+			} {
+				if got := value(t, seqTab, "Action", action, "Condition"); got != cond {
+					t.Errorf("%s condition %q, want %q", action, got, cond)
+				}
+			}
+			if _, ok := seqTab.Lookup("Action", "RemoveExistingProducts", "Sequence"); !ok {
+				t.Error("no RemoveExistingProducts: MajorUpgrade missing")
+			}
+			// The other role's package is found (also on uninstall) by a
+			// registry search of the value each package writes.
+			if got := value(t, export(t, a.Path, "AppSearch"), "Property", wix.OtherInstalled, "Signature_"); got != "VscOtherRole" {
+				t.Errorf("AppSearch for %s uses %q", wix.OtherInstalled, got)
+			}
+			other := map[string]string{packaging.KindVSCRepresentative: "Customer", packaging.KindVSCCustomer: "Representative"}[a.Kind]
+			if got := value(t, export(t, a.Path, "RegLocator"), "Signature_", "VscOtherRole", "Key"); got != `Software\Example Corp\Example Support Console VSC\`+other {
+				t.Errorf("RegLocator key %q", got)
+			}
+		})
+	}
+	if n != 6 {
+		t.Errorf("built %d VSC packages, want 6", n)
+	}
+}
+
+// goBuildWindows cross-compiles a Go package for windows/amd64 into dir.
+func goBuildWindows(t *testing.T, pkg, out string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+}
+
+// TestWineVSCRepresentative installs the x64 representative package into
+// Wine's Windows Installer with the SAMPLE service and a fake pnputil.exe
+// (Wine has none, and the sample driver is not a driver): the service is
+// registered, started and removed, the driver actions run with the right
+// arguments, and a failing pnputil rolls the whole install back.
+func TestWineVSCRepresentative(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "go")
+	bin := t.TempDir()
+	svcExe := filepath.Join(bin, "VscService.exe")
+	goBuildWindows(t, "github.com/msiforge/msiforge/examples/vsc/service", svcExe)
+	goBuildWindows(t, "./testdata/fakepnputil", filepath.Join(bin, "pnputil.exe"))
+
+	c := testutil.LoadExampleWithVSC(t, "x64")
+	for _, p := range c.VSC.Packages() {
+		f := p.Pkg.Files["x64"]
+		f.Service = svcExe
+		p.Pkg.Files["x64"] = f
+	}
+	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msi, custMSI, productCode string
+	for _, a := range arts {
+		switch a.Kind {
+		case packaging.KindVSCRepresentative:
+			msi, productCode = a.Path, a.ProductCode
+		case packaging.KindVSCCustomer:
+			custMSI = a.Path
+		}
+	}
+
+	w := winetest.NewSettled(t) // it installs a service
+	w.SupportGo()               // the service and the fake pnputil are Go programs
+	data, err := os.ReadFile(filepath.Join(bin, "pnputil.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.Path(`C:\windows\system32\pnputil.exe`), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		svcKey  = `HKLM\System\CurrentControlSet\Services\RemoteSupportVscRep`
+		dir     = `C:\Program Files\Example Corp\Example Support Console VSC\Representative\`
+		inf     = dir + `Driver\vscsample.inf`
+		oem     = `C:\windows\inf\oem1.inf` // the host's file system is case-sensitive
+		logFile = `C:\fakepnputil.log`
+	)
+	// msiexec runs msiexec with a verbose log and shows the log's end
+	// when the exit code is not the wanted one.
+	msiexec := func(t *testing.T, want []int, args ...string) {
+		t.Helper()
+		const log = `C:\vsc-msiexec.log`
+		if rc := w.Msiexec(append(args, "/l*v", log)...); !slices.Contains(want, rc) {
+			b, _ := os.ReadFile(w.Path(log))
+			t.Fatalf("msiexec %s: exit %d, want one of %d; log ends:\n%s", strings.Join(args, " "), rc, want, execx.Tail(string(b), 100))
+		}
+	}
+	ok := []int{0}
+	pnputilLog := func() []string {
+		b, _ := os.ReadFile(w.Path(logFile))
+		os.Remove(w.Path(logFile))
+		var calls []string
+		for _, l := range strings.Split(strings.ReplaceAll(string(b), "\r", ""), "\n") {
+			if l != "" {
+				calls = append(calls, l)
+			}
+		}
+		return calls
+	}
+
+	t.Run("install", func(t *testing.T) {
+		msiexec(t, ok, "/i", msi, "/qn")
+		if got, _ := w.RegValue(svcKey, "DisplayName"); got != "Remote Support VSC Representative Service" {
+			t.Errorf("DisplayName = %q", got)
+		}
+		if got, _ := w.RegValue(svcKey, "ImagePath"); strings.Trim(got, `"`) != dir+"VscService.exe" {
+			t.Errorf("ImagePath = %q, want %sVscService.exe", got, dir)
+		}
+		if got, _ := w.RegValue(svcKey, "ObjectName"); got != "LocalSystem" {
+			t.Errorf("ObjectName = %q, want LocalSystem", got)
+		}
+		// ServiceControl Start="install" Wait="yes" already failed the
+		// install if the service did not start; check it runs.
+		if out, _ := w.Output("sc", "query", "RemoteSupportVscRep"); !strings.Contains(out, "RUNNING") {
+			t.Errorf("service not running after install:\n%s", out)
+		}
+		if got, want := pnputilLog(), []string{`/add-driver|` + inf + `|/install`}; !slices.Equal(got, want) {
+			t.Errorf("pnputil calls %q, want %q", got, want)
+		}
+		if !w.Exists(oem) {
+			t.Error("driver not staged (fake pnputil wrote no oem1.inf)")
+		}
+	})
+
+	t.Run("uninstall", func(t *testing.T) {
+		msiexec(t, ok, "/x", msi, "/qn")
+		if w.KeyExists(svcKey) {
+			t.Error("service key left after uninstall")
+		}
+		if w.Exists(dir + "VscService.exe") {
+			t.Error("files left after uninstall")
+		}
+		if w.KeyExists(`HKLM\Software\Example Corp\Example Support Console VSC\Representative`) {
+			t.Error("registration value left after uninstall")
+		}
+		// Wine's fc.exe is a stub that reports every pair of files equal,
+		// so this proves the loop and the arguments, not the matching.
+		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
+			t.Errorf("pnputil calls %q, want %q", got, want)
+		}
+		if w.Exists(oem) {
+			t.Error("driver package left in the driver store")
+		}
+	})
+
+	t.Run("failed driver install rolls back", func(t *testing.T) {
+		if err := os.WriteFile(w.Path(`C:\fakepnputil-fail`), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(w.Path(`C:\fakepnputil-fail`))
+		// A failed custom action fails the install: Windows reports 1603,
+		// Wine 8.0 1627 (ERROR_FUNCTION_FAILED); Wine passes the low 8 bits.
+		msiexec(t, []int{winetest.Code(1603), winetest.Code(1627)}, "/i", msi, "/qn")
+		if got, want := pnputilLog(), []string{`/add-driver|` + inf + `|/install`, `/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
+			t.Errorf("pnputil calls %q, want the add then the rollback's delete %q", got, want)
+		}
+		if w.Exists(oem) {
+			t.Error("rollback left the driver package in the driver store")
+		}
+		if w.KeyExists(svcKey) || w.Exists(dir+"VscService.exe") {
+			t.Error("rollback left the service or its files")
+		}
+		if w.KeyExists(`HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + productCode) {
+			t.Error("rolled-back product is registered")
+		}
+	})
+
+	// Both packages on one machine share the driver package (pnputil adds
+	// an identical INF once): removing one must leave it to the other.
+	t.Run("shared driver", func(t *testing.T) {
+		msiexec(t, ok, "/i", msi, "/qn")
+		msiexec(t, ok, "/i", custMSI, "/qn")
+		if out, _ := w.Output("sc", "query", "RemoteSupportVscCust"); !strings.Contains(out, "RUNNING") {
+			t.Errorf("customer service not running:\n%s", out)
+		}
+		pnputilLog()
+		msiexec(t, ok, "/x", msi, "/qn")
+		if got := pnputilLog(); len(got) != 0 {
+			t.Errorf("removing the representative package with the customer one installed called pnputil %q", got)
+		}
+		if !w.Exists(oem) {
+			t.Error("the customer package's driver was deleted from the store")
+		}
+		msiexec(t, ok, "/x", custMSI, "/qn")
+		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
+			t.Errorf("pnputil calls %q, want %q", got, want)
+		}
+		if w.Exists(oem) || w.KeyExists(`HKLM\System\CurrentControlSet\Services\RemoteSupportVscCust`) {
+			t.Error("driver package or customer service left after removing both")
+		}
+	})
+
+	// A major upgrade stops and replaces the service, takes the driver out
+	// with the old product and puts it back with the new one, and leaves
+	// one product registered; a downgrade is refused.
+	t.Run("major upgrade", func(t *testing.T) {
+		c.Product.Version = "1.4.3"
+		next, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var newMSI, newCode string
+		for _, a := range next {
+			if a.Kind == packaging.KindVSCRepresentative {
+				newMSI, newCode = a.Path, a.ProductCode
+			}
+		}
+		msiexec(t, ok, "/i", msi, "/qn")
+		pnputilLog()
+		msiexec(t, ok, "/i", newMSI, "/qn")
+		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`, `/add-driver|` + inf + `|/install`}; !slices.Equal(got, want) {
+			t.Errorf("pnputil calls %q, want %q", got, want)
+		}
+		if out, _ := w.Output("sc", "query", "RemoteSupportVscRep"); !strings.Contains(out, "RUNNING") {
+			t.Errorf("service not running after the upgrade:\n%s", out)
+		}
+		if v, _ := w.RegValue(`HKLM\Software\Example Corp\Example Support Console VSC\Representative`, "Version"); v != "1.4.3" {
+			t.Errorf("registered version %q after the upgrade, want 1.4.3", v)
+		}
+		const arp = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\`
+		if w.KeyExists(arp+productCode) || !w.KeyExists(arp+newCode) {
+			t.Error("want exactly the new product registered after the upgrade")
+		}
+		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn") // downgrade
+		msiexec(t, ok, "/x", newMSI, "/qn")
+		if w.KeyExists(svcKey) || w.Exists(oem) {
+			t.Error("service or driver left after uninstalling the upgrade")
+		}
+	})
+}

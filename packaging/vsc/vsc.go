@@ -1,0 +1,118 @@
+// Package vsc builds the VSC driver packages (representative and
+// customer). It reuses packaging/msi's wixl build, fix-up and read-back
+// path and adds what a driver package needs: the rollback bit wixl cannot
+// write, and read-back checks of the per-machine scope, the service and
+// the driver custom actions.
+package vsc
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/packaging"
+	"github.com/msiforge/msiforge/packaging/msi"
+	"github.com/msiforge/msiforge/wix"
+)
+
+// Job is one VSC package to build.
+type Job struct {
+	Model       *wix.VSC
+	Source      []byte // the rendered .wxs
+	Out         string
+	Epoch       time.Time
+	Signer      packaging.Signer // signs the service executable and the MSI
+	SignPayload bool
+}
+
+// Kind is the artifact kind of a role.
+func Kind(role string) string {
+	if role == config.RoleCustomer {
+		return packaging.KindVSCCustomer
+	}
+	return packaging.KindVSCRepresentative
+}
+
+// Build builds job.Model's package into job.Out.
+func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, error) {
+	m := job.Model
+	return msi.Build(ctx, run, msi.Job{
+		Kind:        Kind(m.Role),
+		Package:     msi.PackageInfo{Arch: m.Arch, WixlArch: m.WixlArch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version},
+		Files:       m.Files(),
+		Fixes:       func(packageCode string, epoch time.Time) []msi.Fix { return Fixes(m, packageCode, epoch) },
+		Source:      job.Source,
+		Out:         job.Out,
+		Epoch:       job.Epoch,
+		Signer:      job.Signer,
+		SignPayload: job.SignPayload,
+	})
+}
+
+// ServiceControl event bits (msidbServiceControlEvent*).
+const (
+	EventStart           = 0x001
+	EventStop            = 0x002
+	EventUninstallStop   = 0x020
+	EventUninstallDelete = 0x080
+)
+
+// ServiceType and start values of the ServiceInstall table.
+const (
+	ServiceOwnProcess = 0x10
+	ErrorNormal       = 1
+)
+
+// StartType maps the config's start types to ServiceInstall.StartType.
+var StartType = map[string]int{"auto": 2, "demand": 3, "disabled": 4}
+
+// Events are the ServiceControl events of m's service: stop on install
+// (before an upgrade replaces it) and on uninstall, delete on uninstall,
+// start on install for an automatic service.
+func Events(m *wix.VSC) int {
+	e := EventStop | EventUninstallStop | EventUninstallDelete
+	if m.StartOnInstall {
+		e |= EventStart
+	}
+	return e
+}
+
+// Fixes are the fix-ups and read-back checks of a VSC package.
+func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
+	itoa := strconv.Itoa
+	return []msi.Fix{
+		msi.FixCustomActionType(wix.VSCDriverRollback, wix.TypeDriverRollback),
+		msi.FixCustomActionType(wix.VSCDriverReAdd, wix.TypeDriverReAdd),
+		msi.Verify("per-machine package", "Property", "Property", "ALLUSERS", map[string]string{"Value": "1"}),
+		msi.Verify("driver install action", "CustomAction", "Action", wix.VSCDriverInstall,
+			map[string]string{"Type": itoa(wix.TypeDriverInstall), "Source": "VSCPNPUTIL", "Target": m.PnputilAdd()}),
+		msi.Verify("driver uninstall action", "CustomAction", "Action", wix.VSCDriverUninstall,
+			map[string]string{"Type": itoa(wix.TypeDriverUninstall), "Source": "VSCCMD", "Target": m.PnputilRemove()}),
+		msi.Verify("driver install sequence", "InstallExecuteSequence", "Action", wix.VSCDriverInstall,
+			map[string]string{"Sequence": itoa(wix.SeqDriverInstall), "Condition": "NOT Installed"}),
+		msi.Verify("driver rollback sequence", "InstallExecuteSequence", "Action", wix.VSCDriverRollback,
+			map[string]string{"Sequence": itoa(wix.SeqDriverRollback), "Condition": "NOT Installed"}),
+		msi.Verify("driver re-add sequence", "InstallExecuteSequence", "Action", wix.VSCDriverReAdd,
+			map[string]string{"Sequence": itoa(wix.SeqDriverReAdd), "Condition": m.CondDriverRemove()}),
+		msi.Verify("driver uninstall sequence", "InstallExecuteSequence", "Action", wix.VSCDriverUninstall,
+			map[string]string{"Sequence": itoa(wix.SeqDriverRemove), "Condition": m.CondDriverRemove()}),
+		msi.Verify("detection of the other VSC package", "AppSearch", "Property", wix.OtherInstalled,
+			map[string]string{"Signature_": "VscOtherRole"}),
+		msi.Verify("service", "ServiceInstall", "Name", m.ServiceName, map[string]string{
+			"DisplayName": m.DisplayName, "ServiceType": itoa(ServiceOwnProcess), "StartType": itoa(StartType[m.Start]),
+			"ErrorControl": itoa(ErrorNormal), "StartName": "LocalSystem", "Component_": wix.VSCServiceComp,
+		}),
+		msi.Verify("service control", "ServiceControl", "Name", m.ServiceName, map[string]string{
+			"Event": itoa(Events(m)), "Wait": "1", "Component_": wix.VSCServiceComp,
+		}),
+		// Last: the summary fields that make the build reproducible (and arm64).
+		msi.FixSummary(map[int]string{
+			msi.PIDTemplate:  m.Template,
+			msi.PIDRevision:  packageCode,
+			msi.PIDCreated:   msi.SummaryTime(epoch),
+			msi.PIDLastSaved: msi.SummaryTime(epoch),
+		}),
+	}
+}

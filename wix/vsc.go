@@ -1,0 +1,254 @@
+package wix
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/msiforge/msiforge/internal/config"
+)
+
+// VSC is everything the VSC driver package template needs for one role
+// (representative or customer) and one architecture. The package is
+// per-machine: it installs a Windows service (ServiceInstall) and a kernel
+// driver, which Windows Installer cannot install itself, so the driver goes
+// in through pnputil in deferred, non-impersonated custom actions.
+type VSC struct {
+	Role         string // config.RoleRepresentative or config.RoleCustomer
+	ProductName  string // "<product> VSC Representative"
+	Manufacturer string
+	Version      string
+	UpgradeCode  string // {GUID}, derived per role from the product's UpgradeCode: never changes
+	ProductCode  string // {GUID}, derived per role, version and architecture
+	Description  string
+
+	Arch     string
+	WixlArch string
+	Win64    bool
+	// ProgramFiles is ProgramFilesFolder or ProgramFiles64Folder.
+	ProgramFiles string
+	// SystemFolder holds pnputil.exe and cmd.exe of the package's own
+	// bitness: System64Folder for x64 and arm64, SystemFolder for x86
+	// (which the launch condition keeps to 32-bit Windows).
+	SystemFolder string
+	Template     string
+
+	// Folders under Program Files\<Manufacturer>: "<product> VSC" and,
+	// inside it, one per role, so both packages can share a machine.
+	VSCFolder  string
+	RoleFolder string
+
+	INF, SYS, CAT File // installed under <role folder>\Driver
+	Service       File // the service executable, in the role folder
+
+	ServiceName        string
+	DisplayName        string
+	ServiceDescription string
+	Start              string // auto, demand or disabled (ServiceInstall/@Start)
+	// StartOnInstall is true for an automatic service: ServiceControl
+	// starts it at the end of the install (and, with Wait, fails the
+	// install when it does not start). A demand or disabled service is
+	// left stopped, as its start type asks.
+	StartOnInstall bool
+
+	LaunchConditions []LaunchCondition
+
+	// Both VSC packages install the same driver package. When both are on
+	// one machine, removing one must not delete the driver from the store
+	// under the other. Each package therefore records itself under
+	// RegistryKey\<role> (HKLM), and reads the other role's value with a
+	// RegistrySearch into OtherInstalled; unlike FindRelatedProducts,
+	// AppSearch also runs on uninstall.
+	RegistryKey     string // Software\<Manufacturer>\<product> VSC
+	RegistryGUID    string
+	OtherRoleFolder string
+}
+
+// OtherInstalled is the property AppSearch sets when the other role's
+// package is installed.
+const OtherInstalled = "VSCOTHERINSTALLED"
+
+// Custom action ids of the VSC package, referenced by the fix-ups and tests.
+const (
+	VSCSetPnputil      = "VscSetPnputil"
+	VSCSetCmd          = "VscSetCmd"
+	VSCDriverInstall   = "VscDriverInstall"
+	VSCDriverRollback  = "VscDriverRollback"
+	VSCDriverUninstall = "VscDriverUninstall"
+	// VSCDriverReAdd undoes VSCDriverUninstall when an uninstall fails
+	// after it, so a failed uninstall leaves the driver as it was.
+	VSCDriverReAdd  = "VscDriverReAdd"
+	VSCServiceComp  = "VscService"
+	VSCRegistryComp = "VscRegistration"
+)
+
+// VSC custom action sequence numbers in InstallExecuteSequence. wixl's
+// Before= is unreliable, so they are explicit: after InstallFiles (4000),
+// so the INF is on disk, and before InstallServices (5800) and
+// StartServices (5900), so the driver is there when the service starts.
+// The rollback action is scheduled just before the action it undoes, as
+// Windows Installer requires. Removal runs after the service is stopped
+// and deleted (StopServices 1900, DeleteServices 2000) and before
+// RemoveFiles (3500) deletes the INF it compares against.
+const (
+	SeqSetProperties  = 1001 // immediate, after CostFinalize
+	SeqDriverRollback = 4010
+	SeqDriverInstall  = 4011
+	SeqDriverRemove   = 3490
+	SeqDriverReAdd    = 3489 // the rollback of SeqDriverRemove, just before it
+)
+
+// Custom action types (msidbCustomActionType*): 50 runs an EXE whose path
+// is in a property; +0x40 ignores its exit code; +0x400 in-script
+// (deferred); +0x800 no impersonation (runs as LocalSystem); +0x100 rollback.
+const (
+	TypeExeProperty   = 50
+	TypeContinue      = 0x40
+	TypeRollback      = 0x100
+	TypeInScript      = 0x400
+	TypeNoImpersonate = 0x800
+
+	// TypeDriverInstall: deferred, elevated, exit code checked.
+	TypeDriverInstall = TypeExeProperty | TypeInScript | TypeNoImpersonate
+	// TypeDriverUninstall: deferred, elevated; a failed removal must not
+	// make the product impossible to uninstall, so its exit code is ignored.
+	TypeDriverUninstall = TypeExeProperty | TypeContinue | TypeInScript | TypeNoImpersonate
+	// TypeDriverRollback is TypeDriverUninstall run only on rollback.
+	// wixl 0.101 only knows Execute="deferred": the template declares the
+	// action like the uninstall one and a fix-up adds the rollback bit.
+	TypeDriverRollback = TypeDriverUninstall | TypeRollback
+	// TypeDriverReAdd is the install command run only on rollback, its
+	// exit code ignored like every rollback action's.
+	TypeDriverReAdd = TypeDriverInstall | TypeContinue | TypeRollback
+)
+
+// NewVSC builds the model of role's package for one architecture of a
+// validated config.
+func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
+	a, ok := archs[arch]
+	if !ok {
+		return nil, fmt.Errorf("architecture %q is not one of %s", arch, strings.Join(config.Architectures, ", "))
+	}
+	pkg := c.VSC.Package(role)
+	if pkg == nil {
+		return nil, fmt.Errorf("vsc.%s: not configured", role)
+	}
+	files, ok := pkg.Files[arch]
+	if !ok {
+		return nil, fmt.Errorf("vsc.%s.files.%s: no files", role, arch)
+	}
+	p := c.Product
+	ns := p.UpgradeCode
+	sys := "System64Folder"
+	cond := LaunchCondition{"Installed OR VersionNT64", "This package is for 64-bit Windows; install the x86 package on 32-bit Windows."}
+	if arch == "x86" {
+		sys = "SystemFolder"
+		// An x86 kernel driver does not load on 64-bit Windows, and a
+		// 32-bit package would find the WOW64 system folder there.
+		cond = LaunchCondition{"Installed OR NOT VersionNT64", "This package is for 32-bit Windows; install the x64 or arm64 package on 64-bit Windows."}
+	}
+	roleTitle := strings.TrimPrefix(config.VSCSuffix(role), " VSC ")
+	other := config.RoleCustomer
+	if role == config.RoleCustomer {
+		other = config.RoleRepresentative
+	}
+	m := &VSC{
+		Role:         role,
+		ProductName:  p.Name + config.VSCSuffix(role),
+		Manufacturer: p.Manufacturer,
+		Version:      p.Version,
+		UpgradeCode:  StableGUID(ns, "vsc", role, "upgrade"),
+
+		RegistryKey:     `Software\` + p.Manufacturer + `\` + p.Name + " VSC",
+		RegistryGUID:    StableGUID(ns, "vsc", role, arch, "component", VSCRegistryComp),
+		OtherRoleFolder: strings.TrimPrefix(config.VSCSuffix(other), " VSC "),
+		ProductCode:     StableGUID(ns, "vsc", role, "product", p.Version, arch),
+		Description:     p.Description,
+		Arch:            arch,
+		WixlArch:        a.wixl,
+		Win64:           a.win64,
+		ProgramFiles:    a.programFiles,
+		SystemFolder:    sys,
+		Template:        a.platform + ";1033",
+		VSCFolder:       p.Name + " VSC",
+		RoleFolder:      roleTitle,
+
+		ServiceName:        pkg.ServiceName,
+		DisplayName:        pkg.DisplayName,
+		ServiceDescription: pkg.Description,
+		Start:              pkg.Start,
+		StartOnInstall:     pkg.Start == "auto",
+		LaunchConditions:   []LaunchCondition{cond},
+	}
+	file := func(prefix, path string) File {
+		name := filepath.Base(path)
+		return File{
+			ID:          Identifier(prefix, name),
+			Name:        name,
+			Source:      "payload/" + name,
+			Path:        c.Path(path),
+			ComponentID: Identifier("C_"+prefix, name),
+			GUID:        StableGUID(ns, "vsc", role, arch, "file", strings.ToLower(name)),
+		}
+	}
+	m.INF = file("Inf_", files.INF)
+	m.SYS = file("Sys_", files.SYS)
+	m.CAT = file("Cat_", files.CAT)
+	// The driver files are signed by their own catalog (and, for a
+	// production driver, by Microsoft): re-signing them would replace
+	// that signature, so msiforge never signs them.
+	m.INF.NoSign, m.SYS.NoSign, m.CAT.NoSign = true, true, true
+	m.Service = file("Svc_", files.Service)
+	m.Service.ComponentID = VSCServiceComp
+	return m, nil
+}
+
+// Files returns the files the build stages: driver files, then the service.
+func (m *VSC) Files() []File { return []File{m.INF, m.SYS, m.CAT, m.Service} }
+
+// DriverFiles returns the INF, SYS and CAT files.
+func (m *VSC) DriverFiles() []File { return []File{m.INF, m.SYS, m.CAT} }
+
+// PnputilAdd is the command line of the install action (after pnputil.exe).
+func (m *VSC) PnputilAdd() string {
+	return `/add-driver "[#` + m.INF.ID + `]" /install`
+}
+
+// PnputilRemove is the cmd.exe command line that removes the driver
+// package. pnputil /delete-driver wants the published name (oemNN.inf),
+// which Windows chooses at install time. When pnputil adds a driver it
+// copies the INF byte for byte to %windir%\INF\oemNN.inf (and
+// SetupCopyOEMInf finds duplicates the same way, by comparing the files),
+// so the action compares each oem*.inf with the installed INF and deletes
+// the matching one. Not parsing `pnputil /enum-drivers` keeps it
+// independent of the Windows display language. The wildcard is not quoted:
+// Wine's cmd does not expand quoted wildcards, and the Windows folder
+// holds no spaces. Not verified on real Windows here; under Wine (whose
+// fc.exe is a stub that always reports a match) only the loop and the
+// pnputil arguments can be checked.
+func (m *VSC) PnputilRemove() string {
+	return `/c for %f in ([WindowsFolder]INF\oem*.inf) do @fc /b "[#` + m.INF.ID + `]" "%f" >nul 2>nul && "[` +
+		m.SystemFolder + `]pnputil.exe" /delete-driver "%~nxf" /uninstall`
+}
+
+// The template reads the fixed action ids and sequence numbers through
+// these methods, so they are defined once, above.
+
+func (*VSC) SetPnputilID() string   { return VSCSetPnputil }
+func (*VSC) SetCmdID() string       { return VSCSetCmd }
+func (*VSC) InstallID() string      { return VSCDriverInstall }
+func (*VSC) RollbackID() string     { return VSCDriverRollback }
+func (*VSC) UninstallID() string    { return VSCDriverUninstall }
+func (*VSC) ReAddID() string        { return VSCDriverReAdd }
+func (*VSC) SeqDriverReAdd() int    { return SeqDriverReAdd }
+func (*VSC) SeqSetProperties() int  { return SeqSetProperties }
+func (*VSC) SeqSetCmd() int         { return SeqSetProperties + 1 }
+func (*VSC) SeqDriverRollback() int { return SeqDriverRollback }
+func (*VSC) SeqDriverInstall() int  { return SeqDriverInstall }
+func (*VSC) SeqDriverRemove() int   { return SeqDriverRemove }
+func (*VSC) OtherInstalled() string { return OtherInstalled }
+func (*VSC) RegistryComp() string   { return VSCRegistryComp }
+
+// CondDriverRemove is when the uninstall action runs: on a full removal,
+// unless the other role's package still needs the driver.
+func (*VSC) CondDriverRemove() string { return `REMOVE~="ALL" AND NOT ` + OtherInstalled }
