@@ -114,9 +114,10 @@ func (t *Table) IDT(types string) string {
 }
 
 // Import imports an idt file (its third line names the table) with
-// `msibuild -i`.
+// `msibuild -i`. Times in a _SummaryInformation idt are UTC: msibuild
+// reads them in the local zone, so it runs with TZ=UTC.
 func Import(ctx context.Context, run execx.Runner, path, idt string) error {
-	if _, err := run.Run(ctx, execx.Cmd{Name: "msibuild", Args: []string{path, "-i", idt}}); err != nil {
+	if _, err := run.Run(ctx, execx.Cmd{Name: "msibuild", Args: []string{path, "-i", idt}, Env: []string{"TZ=UTC"}}); err != nil {
 		return fmt.Errorf("import %s into %s: %w", idt, path, err)
 	}
 	return nil

@@ -16,9 +16,9 @@ func files(ts []plan.Target) []string {
 	return out
 }
 
-// TestVSCTargets: the example builds the console for x86 and x64 and the
-// VSC packages for all three architectures; --arch arm64 selects only the
-// VSC packages.
+// TestVSCTargets: the example builds the console and the VSC packages
+// for all three architectures, console first; --arch arm64 selects the
+// arm64 ones.
 func TestVSCTargets(t *testing.T) {
 	c, err := config.Load(testutil.ExampleConfig(t))
 	if err != nil {
@@ -29,7 +29,7 @@ func TestVSCTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"example-console-1.4.2-x86.msi", "example-console-1.4.2-x64.msi",
+		"example-console-1.4.2-x86.msi", "example-console-1.4.2-x64.msi", "example-console-1.4.2-arm64.msi",
 		"example-console-vsc-representative-1.4.2-x86.msi", "example-console-vsc-representative-1.4.2-x64.msi", "example-console-vsc-representative-1.4.2-arm64.msi",
 		"example-console-vsc-customer-1.4.2-x86.msi", "example-console-vsc-customer-1.4.2-x64.msi", "example-console-vsc-customer-1.4.2-arm64.msi",
 	}
@@ -41,14 +41,14 @@ func TestVSCTargets(t *testing.T) {
 			t.Errorf("target %d is %s, want %s", i, tg.File, want[i])
 		}
 	}
-	if ts[2].Role != config.RoleRepresentative || ts[2].Kind != "vsc-representative" || ts[7].Kind != "vsc-customer" {
-		t.Errorf("kinds/roles: %+v %+v", ts[2], ts[7])
+	if ts[3].Role != config.RoleRepresentative || ts[3].Kind != "vsc-representative" || ts[8].Kind != "vsc-customer" {
+		t.Errorf("kinds/roles: %+v %+v", ts[3], ts[8])
 	}
 	arm, err := plan.Targets(c, []string{"arm64"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := files(arm); len(got) != 2 || got[0] != "example-console-vsc-representative-1.4.2-arm64.msi" || got[1] != "example-console-vsc-customer-1.4.2-arm64.msi" {
+	if got := files(arm); len(got) != 3 || got[0] != "example-console-1.4.2-arm64.msi" || got[1] != "example-console-vsc-representative-1.4.2-arm64.msi" || got[2] != "example-console-vsc-customer-1.4.2-arm64.msi" {
 		t.Errorf("--arch arm64 targets %q", got)
 	}
 	if _, err := plan.Targets(c, []string{"ia64"}); err == nil || err.Error() != "--arch ia64: not one of the config's architectures (x86, x64, arm64)" {

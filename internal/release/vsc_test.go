@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/golden"
@@ -292,7 +293,7 @@ func TestWineVSCRepresentative(t *testing.T) {
 
 	t.Run("uninstall", func(t *testing.T) {
 		msiexec(t, ok, "/x", msi, "/qn")
-		if w.KeyExists(svcKey) {
+		if !gone(func() bool { return w.KeyExists(svcKey) }) {
 			t.Error("service key left after uninstall")
 		}
 		if w.Exists(dir + "VscService.exe") {
@@ -325,7 +326,7 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if w.Exists(oem) {
 			t.Error("rollback left the driver package in the driver store")
 		}
-		if w.KeyExists(svcKey) || w.Exists(dir+"VscService.exe") {
+		if !gone(func() bool { return w.KeyExists(svcKey) || w.Exists(dir+"VscService.exe") }) {
 			t.Error("rollback left the service or its files")
 		}
 		if w.KeyExists(`HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + productCode) {
@@ -353,7 +354,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
 			t.Errorf("pnputil calls %q, want %q", got, want)
 		}
-		if w.Exists(oem) || w.KeyExists(`HKLM\System\CurrentControlSet\Services\RemoteSupportVscCust`) {
+		if !gone(func() bool {
+			return w.Exists(oem) || w.KeyExists(`HKLM\System\CurrentControlSet\Services\RemoteSupportVscCust`)
+		}) {
 			t.Error("driver package or customer service left after removing both")
 		}
 	})
@@ -391,8 +394,21 @@ func TestWineVSCRepresentative(t *testing.T) {
 		}
 		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn") // downgrade
 		msiexec(t, ok, "/x", newMSI, "/qn")
-		if w.KeyExists(svcKey) || w.Exists(oem) {
+		if !gone(func() bool { return w.KeyExists(svcKey) || w.Exists(oem) }) {
 			t.Error("service or driver left after uninstalling the upgrade")
 		}
 	})
+}
+
+// gone waits up to 5 s for present() to turn false: under load Wine's
+// service manager finishes deleting a service a moment after msiexec has
+// returned.
+func gone(present func() bool) bool {
+	for deadline := time.Now().Add(5 * time.Second); present(); {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return true
 }

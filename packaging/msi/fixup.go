@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/msitools"
 	"github.com/msiforge/msiforge/wix"
 )
@@ -69,7 +70,7 @@ func FixHKMU() Fix {
 			return msitools.Query(ctx, run, path, "UPDATE `Registry` SET `Root` = -1 WHERE `Root` = 4")
 		},
 		Check: func(ctx context.Context, run execx.Runner, path string) error {
-			t, err := msitools.Export(ctx, run, path, "Registry")
+			t, err := ReadTable(path, "Registry")
 			if err != nil {
 				return err
 			}
@@ -94,7 +95,7 @@ func FixComponentCondition(component, condition string) Fix {
 				msitools.Quote(condition), msitools.Quote(component)))
 		},
 		Check: func(ctx context.Context, run execx.Runner, path string) error {
-			t, err := msitools.Export(ctx, run, path, "Component")
+			t, err := ReadTable(path, "Component")
 			if err != nil {
 				return err
 			}
@@ -132,7 +133,7 @@ func FixSecureProperties(props []string) Fix {
 		return strings.Join(all, ";")
 	}
 	read := func(ctx context.Context, run execx.Runner, path string) (string, bool, error) {
-		t, err := msitools.Export(ctx, run, path, "Property")
+		t, err := ReadTable(path, "Property")
 		if err != nil {
 			return "", false, err
 		}
@@ -195,7 +196,7 @@ func FixSummary(fields map[int]string) Fix {
 	return Fix{
 		Name: "summary information",
 		Apply: func(ctx context.Context, run execx.Runner, path string) error {
-			t, err := msitools.Export(ctx, run, path, "_SummaryInformation")
+			t, err := ReadTable(path, "_SummaryInformation")
 			if err != nil {
 				return err
 			}
@@ -223,7 +224,7 @@ func FixSummary(fields map[int]string) Fix {
 			return msitools.Import(ctx, run, path, idt)
 		},
 		Check: func(ctx context.Context, run execx.Runner, path string) error {
-			t, err := msitools.Export(ctx, run, path, "_SummaryInformation")
+			t, err := ReadTable(path, "_SummaryInformation")
 			if err != nil {
 				return err
 			}
@@ -277,7 +278,7 @@ func Verify(name, table, key, keyValue string, want map[string]string) Fix {
 // CheckRow reads table back and checks the row whose key column is
 // keyValue has the wanted column values.
 func CheckRow(ctx context.Context, run execx.Runner, path, table, key, keyValue string, want map[string]string) error {
-	t, err := msitools.Export(ctx, run, path, table)
+	t, err := ReadTable(path, table)
 	if err != nil {
 		return err
 	}
@@ -296,4 +297,21 @@ func CheckRow(ctx context.Context, run execx.Runner, path, table, key, keyValue 
 		}
 	}
 	return nil
+}
+
+// ReadTable reads a table back with msiforge's own reader (internal/msi),
+// as idt text parsed into rows. The writes go through msibuild (libmsi's
+// proven writer); reading back with an independent reader makes the check
+// mean something, and needs no process per check.
+func ReadTable(path, table string) (*msitools.Table, error) {
+	f, err := msi.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	text, err := f.ExportIDT(table)
+	if err != nil {
+		return nil, fmt.Errorf("read table %s: %w", table, err)
+	}
+	return msitools.ParseIDT(table, text)
 }
