@@ -23,7 +23,10 @@ func newBuildCmd(env *Env) *cobra.Command {
 		Long: `build renders the WiX source of every target, compiles it with wixl,
 applies the fix-ups wixl needs (HKMU registry root, component conditions,
 SecureCustomProperties, the Arm64 template), reads the tables back to check
-each fix-up, and writes <name>-<version>-<arch>.msi into the output
+each fix-up, checks every console MSI against the update matrix, wraps it
+into <name>-<version>-<arch>.exe, builds the VSC driver packages
+<name>-vsc-<role>-<version>-<arch>.msi when the config has a vsc section, and
+writes them, manifest.json, SHA256SUMS and index.html into the output
 directory (output.dir of the config unless -o is given).
 
 Each MSI is written to a temporary file and renamed when complete, so an
