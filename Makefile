@@ -44,7 +44,7 @@ DEVCERT := .work/devcert
 demo: deps build payload
 	@[ -f $(DEVCERT)/cert.pem ] || $(BIN) dev-cert -o $(DEVCERT) --subject "Example Corp (development)"
 	$(BIN) build -f $(EXAMPLE)/msiforge.yaml -o dist --cert $(DEVCERT)/cert.pem --key $(DEVCERT)/key.pem
-	$(BIN) verify --roots $(DEVCERT)/cert.pem dist/*.msi
+	$(BIN) verify --roots $(DEVCERT)/cert.pem dist/*.msi dist/*.exe
 
 test: deps-test payload
 	$(GO) test ./...
