@@ -212,6 +212,19 @@ func TestParseErrors(t *testing.T) {
 		},
 			`msiforge.yaml: 1 problem:
   msiforge.yaml:7: product.help_url: "ftp://example.com" is not an absolute http or https URL`},
+		{"signing: cert without key", func(s string) string { return s + "signing:\n  cert: README.txt\n" },
+			`msiforge.yaml: 1 problem:
+  msiforge.yaml:13: signing: signing.cert and signing.key go together: give both`},
+		{"signing: pkcs12 and PEM, missing file, bad URL", func(s string) string {
+			return s + "signing:\n  cert: README.txt\n  key: nokey.pem\n  pkcs12: README.txt\n  password_env: P12PW\n  timestamp: [tsa.example.com]\n"
+		}, `msiforge.yaml: 3 problems:
+  msiforge.yaml:14: signing.key: file DIR/nokey.pem does not exist
+  msiforge.yaml:15: signing.pkcs12: cannot be combined with signing.cert and signing.key: give either a PKCS#12 file or a PEM certificate and key
+  msiforge.yaml:17: signing.timestamp[0]: "tsa.example.com" is not an absolute http or https URL`},
+		{"signing: password for a PEM key", func(s string) string {
+			return s + "signing:\n  cert: README.txt\n  key: README.txt\n  password_file: README.txt\n"
+		}, `msiforge.yaml: 1 problem:
+  msiforge.yaml:13: signing: signing.password_env and signing.password_file are only for signing.pkcs12`},
 		{"bad output name", func(s string) string { return s + "output:\n  name: my console\n" },
 			`msiforge.yaml: 1 problem:
   msiforge.yaml:13: output.name: "my console" is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)`},

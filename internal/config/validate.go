@@ -74,19 +74,11 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 	c.validateConsole(v)
 	c.validateVSC(v)
 
-	seen := map[string]bool{}
-	for i, a := range c.Architectures {
-		path := fmt.Sprintf("architectures[%d]", i)
-		switch {
-		case !isArch(a):
-			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
-		case seen[a]:
-			v.addf(path, "%q is listed twice", a)
-		case len(c.Console.Payload[a]) == 0 && len(c.Console.Payload) > 0: // else reported at console.payload
+	v.archList("architectures", c.Architectures, func(path, a string) {
+		if len(c.Console.Payload[a]) == 0 && len(c.Console.Payload) > 0 { // else reported at console.payload
 			v.addf(path, "%q has no payload (add console.payload.%s)", a, a)
 		}
-		seen[a] = true
-	}
+	})
 
 	c.validateSigning(v)
 
@@ -94,6 +86,24 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 		v.addf("output.name", "%q is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)", c.Output.Name)
 	}
 	return v.errs
+}
+
+// archList checks a list of architectures: each known and listed once;
+// more, when set, checks each valid entry further.
+func (v *validator) archList(prefix string, archs []string, more func(path, arch string)) {
+	seen := map[string]bool{}
+	for i, a := range archs {
+		path := fmt.Sprintf("%s[%d]", prefix, i)
+		switch {
+		case !isArch(a):
+			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
+		case seen[a]:
+			v.addf(path, "%q is listed twice", a)
+		case more != nil:
+			more(path, a)
+		}
+		seen[a] = true
+	}
 }
 
 func (c *Config) validateSigning(v *validator) {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -158,17 +157,7 @@ func (c *Config) validateVSC(v *validator) {
 	default:
 		v.addf("vsc.scope", "%q is not one of %s (and only %s is allowed: services and drivers need a per-machine package, ICE105)", vsc.Scope, ScopeMachine+", "+ScopeUser, ScopeMachine)
 	}
-	seen := map[string]bool{}
-	for i, a := range vsc.Architectures {
-		path := fmt.Sprintf("vsc.architectures[%d]", i)
-		switch {
-		case !isArch(a):
-			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
-		case seen[a]:
-			v.addf(path, "%q is listed twice", a)
-		}
-		seen[a] = true
-	}
+	v.archList("vsc.architectures", vsc.Architectures, nil)
 	pkgs := vsc.Packages()
 	if len(pkgs) == 0 {
 		v.addf("vsc", "configures no package: add vsc.representative, vsc.customer or both")
