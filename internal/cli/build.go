@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -79,9 +78,7 @@ verifies every signature before writing the artifact.`,
 				env.progress("wrote " + p)
 			}
 			if asJSON {
-				enc := json.NewEncoder(env.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(arts)
+				return writeJSON(env, arts)
 			}
 			for _, a := range arts {
 				fmt.Fprintln(env.Out, a.Path)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -23,9 +22,7 @@ needs is missing.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tools := doctor.Check(cmd.Context(), env.Run)
 			if asJSON {
-				enc := json.NewEncoder(env.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(tools); err != nil {
+				if err := writeJSON(env, tools); err != nil {
 					return err
 				}
 			} else {

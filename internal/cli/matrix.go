@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -86,10 +85,4 @@ any differs from the rules. build runs the same check on every console MSI.`,
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, markdown or json")
 	cmd.Flags().BoolVar(&checkMode, "check", false, "check the given MSIs against the rules")
 	return cmd
-}
-
-func writeJSON(env *Env, v any) error {
-	enc := json.NewEncoder(env.Out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

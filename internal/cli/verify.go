@@ -2,7 +2,6 @@ package cli
 
 import (
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -71,9 +70,7 @@ time and authority. It exits 3 when any file fails.`,
 				reports = append(reports, rep)
 			}
 			if asJSON {
-				enc := json.NewEncoder(env.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(reports); err != nil {
+				if err := writeJSON(env, reports); err != nil {
 					return err
 				}
 			} else {

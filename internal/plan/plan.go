@@ -9,6 +9,7 @@ import (
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/packaging"
+	"github.com/msiforge/msiforge/packaging/vsc"
 )
 
 // Target is one artifact to build.
@@ -63,10 +64,7 @@ func Targets(c *config.Config, only []string) ([]Target, error) {
 func vscTargets(c *config.Config, archs []string) []Target {
 	var ts []Target
 	for _, p := range c.VSC.Packages() {
-		kind := packaging.KindVSCRepresentative
-		if p.Role == config.RoleCustomer {
-			kind = packaging.KindVSCCustomer
-		}
+		kind := vsc.Kind(p.Role)
 		for _, a := range archs {
 			stem := fmt.Sprintf("%s-vsc-%s-%s-%s", c.Output.Name, p.Role, c.Product.Version, a)
 			ts = append(ts, Target{Kind: kind, Role: p.Role, Arch: a, File: stem + ".msi", Wxs: stem + ".wxs"})

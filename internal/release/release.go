@@ -114,19 +114,16 @@ func Render(c *config.Config, dir string, opts Options) ([]string, error) {
 	}
 	var paths []string
 	for _, s := range srcs {
-		files := []struct {
-			name string
-			text []byte
-		}{{s.Target.Wxs, s.Text}}
-		if s.NSIS != nil {
-			files = append(files, struct {
-				name string
-				text []byte
-			}{s.Target.Nsi, s.NSIS})
-		}
-		for _, f := range files {
-			p := filepath.Join(dir, f.name)
-			if err := packaging.WriteFile(p, f.text); err != nil {
+		for _, name := range []string{s.Target.Wxs, s.Target.Nsi} {
+			text := s.Text
+			if name == s.Target.Nsi {
+				text = s.NSIS
+			}
+			if name == "" {
+				continue // no EXE for this target
+			}
+			p := filepath.Join(dir, name)
+			if err := packaging.WriteFile(p, text); err != nil {
 				return nil, err
 			}
 			opts.progress("rendered %s", p)

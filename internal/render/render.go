@@ -15,10 +15,11 @@ import (
 	"github.com/Masterminds/sprig/v3"
 )
 
-// sprigAllowed are the only sprig functions templates may use. The full
-// set includes randomness, the clock and the environment, which would make
-// the output depend on something other than the config.
-var sprigAllowed = []string{"list", "join", "upper", "lower", "trim", "default", "replace", "splitList", "hasPrefix", "hasSuffix"}
+// sprigAllowed are the only sprig functions templates may use: the ones
+// they do use. The full set includes randomness, the clock and the
+// environment, which would make the output depend on something other than
+// the config; add a function here only when a template needs it.
+var sprigAllowed = []string{"list"}
 
 // Funcs is the template function allow-list.
 func Funcs() template.FuncMap {

@@ -57,12 +57,9 @@ func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
 	return fixes
 }
 
-// hkmu is the Registry.Root value of HKMU ("HKCU for a per-user install,
-// HKLM for a per-machine one"); wixl 0.101 writes 4, which Windows
-// Installer skips without an error.
-const hkmu = "-1"
-
-// FixHKMU rewrites wixl's Root 4 to -1.
+// FixHKMU rewrites wixl's Root 4 to -1, the Registry.Root of HKMU ("HKCU
+// for a per-user install, HKLM for a per-machine one"). Windows Installer
+// skips Root 4 values without an error.
 func FixHKMU() Fix {
 	return Fix{
 		Name: "HKMU registry root",
