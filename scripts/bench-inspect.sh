@@ -19,31 +19,7 @@ for tool in go wixl msiinfo msidump /usr/bin/time; do
 done
 
 (cd "$root" && go build -o "$work/msiforge" ./cmd/msiforge)
-if [[ ! -f big.msi ]]; then
-  head -c $((SIZE_MB << 20)) /dev/urandom > payload.bin
-  cat > big.wxs <<'WXS'
-<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Bench" Language="1033" Version="1.0.0" Manufacturer="msiforge bench"
-           UpgradeCode="12345678-1234-1234-1234-123456789012">
-    <Package InstallerVersion="200" Compressed="yes" InstallScope="perMachine"/>
-    <MediaTemplate EmbedCab="yes"/>
-    <Property Id="RUNATSTARTUP" Value="0"/>
-    <Directory Id="TARGETDIR" Name="SourceDir">
-      <Directory Id="ProgramFilesFolder">
-        <Directory Id="INSTALLDIR" Name="Bench">
-          <Component Id="Main" Guid="AAAAAAAA-1234-1234-1234-123456789012">
-            <File Id="Payload" Source="payload.bin" KeyPath="yes"/>
-          </Component>
-        </Directory>
-      </Directory>
-    </Directory>
-    <Feature Id="Main" Level="1"><ComponentRef Id="Main"/></Feature>
-  </Product>
-</Wix>
-WXS
-  wixl -o big.msi big.wxs
-fi
+[[ -f big.msi ]] || "$root/scripts/big-msi.sh" "$SIZE_MB" "$work/big.msi"
 size=$(stat -c %s big.msi)
 
 # measure NAME CMD...: best wall time (ms, from date's nanoseconds: GNU
