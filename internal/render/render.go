@@ -116,18 +116,14 @@ func Parse(fsys fs.FS) (*Templates, error) {
 // Render executes the template name with data and checks that the result
 // is well-formed XML.
 func (ts *Templates) Render(name string, data any) ([]byte, error) {
-	t := ts.t.Lookup(name)
-	if t == nil {
-		return nil, fmt.Errorf("render: no template %q", name)
+	b, err := ts.RenderText(name, data)
+	if err != nil {
+		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
-	}
-	if err := WellFormed(buf.Bytes()); err != nil {
+	if err := WellFormed(b); err != nil {
 		return nil, fmt.Errorf("render %s: output is not well-formed XML: %w", name, err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // RenderText executes the template name with data, for sources that are
