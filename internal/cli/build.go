@@ -50,13 +50,17 @@ verifies every signature before writing the artifact.`,
 			}
 			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch}
 			// Key flags replace the config's signing section.
+			allowWeak := keys.AllowWeak
 			if keys.IsZero() {
 				keys = release.KeySource(c)
+				keys.AllowWeak = allowWeak
 			} else if err := checkKeyFlags(keys); err != nil {
 				return err
+			} else {
+				keys.Names = keyFlagNames
 			}
 			if !keys.IsZero() {
-				s, err := keys.Load()
+				s, err := loadSigner(env, keys)
 				if err != nil {
 					return err
 				}
