@@ -166,8 +166,24 @@ func (s *Signer) SignAndVerify(ctx context.Context, path string, roots *x509.Cer
 	if err != nil {
 		return r, err
 	}
-	if !r.OK() {
+	if !r.OK() && !s.weakOnly(r) {
 		return r, fmt.Errorf("signed but does not verify: %w", r.Err())
 	}
 	return r, nil
+}
+
+// weakOnly reports a result whose only problems are the ones a certificate
+// that breaks the identity rules causes (expired, no code-signing usage, a
+// chain Go refuses, e.g. SHA-1-signed), when AllowWeak let that certificate
+// sign. The signature must still be there and match the content.
+func (s *Signer) weakOnly(r Result) bool {
+	if !s.AllowWeak || len(s.Weaknesses(time.Now())) == 0 || !r.Signed || !r.DigestOK {
+		return false
+	}
+	for _, p := range r.Problems {
+		if !errors.Is(p, ErrCertExpired) && !errors.Is(p, ErrNoCodeSigningEKU) && !errors.Is(p, ErrUntrusted) {
+			return false
+		}
+	}
+	return true
 }
