@@ -195,7 +195,9 @@ func TestSigningIdentity(t *testing.T) {
 			[]string{"eku: extended key usages: none"}},
 		{"no digitalSignature", "No DS", 0, func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageKeyEncipherment },
 			[]string{"key-usage: key usage keyEncipherment lacks digitalSignature"}},
-		{"CA certificate", "Sub CA", 0, func(c *x509.Certificate) { c.IsCA, c.KeyUsage = true, x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign },
+		{"CA certificate", "Sub CA", 0, func(c *x509.Certificate) {
+			c.IsCA, c.KeyUsage = true, x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign
+		},
 			[]string{"ca: it is a CA certificate (basicConstraints CA=true)", "allowed: an end-entity certificate"}},
 		{"RSA-1024", "RSA 1024", 1024, nil,
 			[]string{"key: RSA key of 1024 bits", "allowed: RSA of at least 2048 bits"}},
