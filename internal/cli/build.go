@@ -37,7 +37,9 @@ them; unset, it is 2000-01-01T00:00:00Z.
 
 With a signing section in the config, or --cert/--key or --pkcs12, build
 signs the payload's PE files before packaging them, then each MSI, and
-verifies every signature before writing the artifact.`,
+verifies every signature before writing the artifact. A certificate that
+breaks the signing rules (see msiforge sign --help) is refused before
+anything is built.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
