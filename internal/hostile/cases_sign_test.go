@@ -29,38 +29,38 @@ import (
 
 // A throwaway CA for the signing cases; leaves are issued per case.
 var (
-	caOnce sync.Once
-	caCert *x509.Certificate
-	caKey  *ecdsa.PrivateKey
-	serial int64 = 1000
+	signCAOnce sync.Once
+	signCACert *x509.Certificate
+	signCAKey  *ecdsa.PrivateKey
+	signSerial int64 = 1000
 )
 
-func testCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
+func signTestCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
-	caOnce.Do(func() {
-		caKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	signCAOnce.Do(func() {
+		signCAKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Hostile Test Root"},
 			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 			KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, caKey.Public(), caKey)
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, signCAKey.Public(), signCAKey)
 		if err == nil {
-			caCert, _ = x509.ParseCertificate(der)
+			signCACert, _ = x509.ParseCertificate(der)
 		}
 	})
-	if caCert == nil {
+	if signCACert == nil {
 		t.Fatal("test CA not created")
 	}
-	return caCert, caKey
+	return signCACert, signCAKey
 }
 
-// writeCert issues a code-signing leaf "CN=cn" (changed by edit) for a
+// signWriteCert issues a code-signing leaf "CN=cn" (changed by edit) for a
 // fresh key (RSA of rsaBits, or P-256 when 0) and writes dir/NAME.pem (the
 // leaf, then the CA, so a build trusts its own signatures), dir/NAME.key
 // and dir/ca.pem; for NAME "good" also dir/good.p12 (password "p12
 // secret").
-func writeCert(t *testing.T, dir, name, cn string, rsaBits int, edit func(*x509.Certificate)) {
+func signWriteCert(t *testing.T, dir, name, cn string, rsaBits int, edit func(*x509.Certificate)) {
 	t.Helper()
-	ca, caKey := testCA(t)
+	ca, signCAKey := signTestCA(t)
 	var key crypto.Signer
 	var err error
 	if rsaBits > 0 {
@@ -71,15 +71,15 @@ func writeCert(t *testing.T, dir, name, cn string, rsaBits int, edit func(*x509.
 	if err != nil {
 		t.Fatal(err)
 	}
-	serial++
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+	signSerial++
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(signSerial), Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
 		BasicConstraintsValid: true}
 	if edit != nil {
 		edit(tmpl)
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), signCAKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,40 +108,40 @@ func writeCert(t *testing.T, dir, name, cn string, rsaBits int, edit func(*x509.
 }
 
 var (
-	plainOnce sync.Once
-	plainDir  string
-	plainErr  string
+	signPlainOnce sync.Once
+	signPlainDir  string
+	signPlainErr  string
 )
 
-// plainRelease copies an unsigned x64 example release (MSI and EXE, built
+// signPlainRelease copies an unsigned x64 example release (MSI and EXE, built
 // once per test binary with msiforge itself) to dir/plain and returns the
 // MSI's and the EXE's paths relative to dir.
-func plainRelease(t *testing.T, dir string) (msi, exe string) {
+func signPlainRelease(t *testing.T, dir string) (msi, exe string) {
 	t.Helper()
-	plainOnce.Do(func() {
+	signPlainOnce.Do(func() {
 		d, err := os.MkdirTemp("", "msiforge-hostile-sign-")
 		if err != nil {
-			plainErr = err.Error()
+			signPlainErr = err.Error()
 			return
 		}
 		if err := testutil.WriteExample(filepath.Join(d, "example")); err != nil {
-			plainErr = err.Error()
+			signPlainErr = err.Error()
 			return
 		}
 		var stderr bytes.Buffer
 		if code := cli.Main(context.Background(), []string{"build", "-f", filepath.Join(d, "example", "msiforge.yaml"),
 			"-o", filepath.Join(d, "plain"), "--arch", "x64"}, &bytes.Buffer{}, &stderr, os.Getenv); code != 0 {
-			plainErr = stderr.String()
+			signPlainErr = stderr.String()
 		}
-		plainDir = filepath.Join(d, "plain")
+		signPlainDir = filepath.Join(d, "plain")
 	})
-	if plainErr != "" {
-		t.Fatalf("build the unsigned release: %s", plainErr)
+	if signPlainErr != "" {
+		t.Fatalf("build the unsigned release: %s", signPlainErr)
 	}
 	msi, exe = "plain/example-console-1.4.2-x64.msi", "plain/example-console-1.4.2-x64.exe"
 	os.MkdirAll(filepath.Join(dir, "plain"), 0o755)
 	for _, f := range []string{msi, exe} {
-		b, err := os.ReadFile(filepath.Join(plainDir, filepath.Base(f)))
+		b, err := os.ReadFile(filepath.Join(signPlainDir, filepath.Base(f)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func plainRelease(t *testing.T, dir string) (msi, exe string) {
 	return msi, exe
 }
 
-func run(t *testing.T, dir, name string, args ...string) {
+func signRun(t *testing.T, dir, name string, args ...string) {
 	t.Helper()
 	testutil.NeedTool(t, name)
 	if res, err := (execx.OS{}).Run(context.Background(), execx.Cmd{Name: name, Args: args, Dir: dir}); err != nil {
@@ -160,7 +160,7 @@ func run(t *testing.T, dir, name string, args ...string) {
 	}
 }
 
-func appendBytes(t *testing.T, path string, n int) {
+func signAppend(t *testing.T, path string, n int) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -172,7 +172,7 @@ func appendBytes(t *testing.T, path string, n int) {
 	}
 }
 
-var buildTools = []string{"wixl", "msibuild", "makensis"}
+var signBuildTools = []string{"wixl", "msibuild", "makensis"}
 
 // TestSigningIdentity: certificates that break the signing identity rules
 // are refused by sign and by build (flags and the config's signing
@@ -207,54 +207,54 @@ func TestSigningIdentity(t *testing.T) {
 	var cases []Case
 	for _, w := range weak {
 		w := w
-		stderr := append([]string{`refusing to sign with certificate "CN=` + w.cn + `" (serial `}, w.stderr...)
+		stderr := append([]string{`refusing to sign with certificate "CN=` + w.cn + `" (signSerial `}, w.stderr...)
 		cases = append(cases,
-			Case{Name: "sign " + w.name, Tools: buildTools, Code: 1, Stderr: stderr, NotIn: []string{"signed plain/"},
+			Case{Name: "sign " + w.name, Tools: signBuildTools, Code: 1, Stderr: stderr, NotIn: []string{"signed plain/"},
 				Setup: func(t *testing.T, dir string) []string {
-					writeCert(t, dir, "weak", w.cn, w.rsaBits, w.edit)
-					msi, _ := plainRelease(t, dir)
+					signWriteCert(t, dir, "weak", w.cn, w.rsaBits, w.edit)
+					msi, _ := signPlainRelease(t, dir)
 					return []string{"sign", msi, "--cert", "weak.pem", "--key", "weak.key"}
 				}},
-			Case{Name: "build flags " + w.name, Tools: buildTools, Code: 1, Stderr: stderr, Out: []string{},
+			Case{Name: "build flags " + w.name, Tools: signBuildTools, Code: 1, Stderr: stderr, Out: []string{},
 				Setup: func(t *testing.T, dir string) []string {
-					writeCert(t, dir, "weak", w.cn, w.rsaBits, w.edit)
+					signWriteCert(t, dir, "weak", w.cn, w.rsaBits, w.edit)
 					return []string{"build", "-f", "example/msiforge.yaml", "--arch", "x64", "--cert", "weak.pem", "--key", "weak.key"}
 				}},
 		)
 	}
 	cases = append(cases,
-		Case{Name: "build config signing section TLS server only", Tools: buildTools, Code: 1, Out: []string{},
+		Case{Name: "build config signing section TLS server only", Tools: signBuildTools, Code: 1, Out: []string{},
 			Stderr: []string{`refusing to sign with certificate "CN=Web Server"`, "eku: extended key usages: serverAuth"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "weak", "Web Server", 0, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })
-				addSigning(t, dir, "  cert: ../weak.pem\n  key: ../weak.key\n")
+				signWriteCert(t, dir, "weak", "Web Server", 0, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })
+				signAddSigning(t, dir, "  cert: ../weak.pem\n  key: ../weak.key\n")
 				return []string{"build", "-f", "example/msiforge.yaml", "--arch", "x64"}
 			}},
-		Case{Name: "sign --allow-weak warns and signs", Tools: buildTools, Code: 0,
+		Case{Name: "sign --allow-weak warns and signs", Tools: signBuildTools, Code: 0,
 			Stderr: []string{"warning: --allow-weak: signing with certificate \"CN=Web Server\"", "for tests only", "eku: extended key usages: serverAuth"},
 			Stdout: []string{"plain/example-console-1.4.2-x64.msi"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "weak", "Web Server", 0, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })
-				msi, _ := plainRelease(t, dir)
+				signWriteCert(t, dir, "weak", "Web Server", 0, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })
+				msi, _ := signPlainRelease(t, dir)
 				return []string{"sign", msi, "--cert", "weak.pem", "--key", "weak.key", "--allow-weak"}
 			}},
-		Case{Name: "build --allow-weak marks the artifacts", Tools: buildTools, Code: 0,
+		Case{Name: "build --allow-weak marks the artifacts", Tools: signBuildTools, Code: 0,
 			Stderr: []string{"warning: --allow-weak"}, Stdout: []string{`"weak_signing": true`},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "weak", "RSA 1024", 1024, nil)
+				signWriteCert(t, dir, "weak", "RSA 1024", 1024, nil)
 				return []string{"build", "-f", "example/msiforge.yaml", "--arch", "x64", "--cert", "weak.pem", "--key", "weak.key", "--allow-weak", "--json"}
 			}},
-		Case{Name: "build with a good certificate is not marked", Tools: buildTools, Code: 0,
+		Case{Name: "build with a good certificate is not marked", Tools: signBuildTools, Code: 0,
 			NotIn: []string{"weak_signing", "--allow-weak"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "good", "Good", 0, nil)
+				signWriteCert(t, dir, "good", "Good", 0, nil)
 				return []string{"build", "-f", "example/msiforge.yaml", "--arch", "x64", "--cert", "good.pem", "--key", "good.key", "--json"}
 			}},
 	)
 	Run(t, cases)
 }
 
-func addSigning(t *testing.T, dir, body string) {
+func signAddSigning(t *testing.T, dir, body string) {
 	t.Helper()
 	p := filepath.Join(dir, "example", "msiforge.yaml")
 	b, err := os.ReadFile(p)
@@ -269,12 +269,12 @@ func addSigning(t *testing.T, dir, body string) {
 // TestAllowWeakManifest: a release built with --allow-weak and a weak
 // certificate says so in manifest.json, at the top and per artifact.
 func TestAllowWeakManifest(t *testing.T) {
-	testutil.NeedTool(t, buildTools...)
+	testutil.NeedTool(t, signBuildTools...)
 	dir := t.TempDir()
 	if err := testutil.WriteExample(filepath.Join(dir, "example")); err != nil {
 		t.Fatal(err)
 	}
-	writeCert(t, dir, "weak", "No EKU", 0, func(c *x509.Certificate) { c.ExtKeyUsage = nil })
+	signWriteCert(t, dir, "weak", "No EKU", 0, func(c *x509.Certificate) { c.ExtKeyUsage = nil })
 	var stderr bytes.Buffer
 	out := filepath.Join(dir, "out")
 	if code := cli.Main(context.Background(), []string{"build", "-f", filepath.Join(dir, "example", "msiforge.yaml"), "-o", out, "--arch", "x64",
@@ -310,8 +310,8 @@ func TestAllowWeakManifest(t *testing.T) {
 // and length.
 func TestVerifyWeakSignatures(t *testing.T) {
 	signGood := func(t *testing.T, dir string) (msi, exe string) {
-		writeCert(t, dir, "good", "Good", 0, nil)
-		msi, exe = plainRelease(t, dir)
+		signWriteCert(t, dir, "good", "Good", 0, nil)
+		msi, exe = signPlainRelease(t, dir)
 		var stderr bytes.Buffer
 		wd, _ := os.Getwd()
 		os.Chdir(dir)
@@ -321,45 +321,45 @@ func TestVerifyWeakSignatures(t *testing.T) {
 		}
 		return msi, exe
 	}
-	tools := append([]string{"osslsigncode"}, buildTools...)
+	tools := append([]string{"osslsigncode"}, signBuildTools...)
 	Run(t, []Case{
 		{Name: "SHA-1-only MSI signature", Tools: tools, Code: 3,
 			Stdout: []string{"FAILED", "digest: SHA-1", "problem: signature digest is SHA-1 only (no SHA-256 signature)"},
 			Stderr: []string{"1 of 1 files failed verification"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "good", "Good", 2048, nil)
-				msi, _ := plainRelease(t, dir)
-				run(t, dir, "osslsigncode", "sign", "-h", "sha1", "-certs", "good.pem", "-key", "good.key", "-add-msi-dse", "-in", msi, "-out", "sha1.msi")
+				signWriteCert(t, dir, "good", "Good", 2048, nil)
+				msi, _ := signPlainRelease(t, dir)
+				signRun(t, dir, "osslsigncode", "sign", "-h", "sha1", "-certs", "good.pem", "-key", "good.key", "-add-msi-dse", "-in", msi, "-out", "sha1.msi")
 				return []string{"verify", "sha1.msi", "--roots", "ca.pem"}
 			}},
 		{Name: "SHA-1-only EXE signature", Tools: tools, Code: 3,
 			Stdout: []string{"digest: SHA-1", "problem: signature digest is SHA-1 only"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "good", "Good", 2048, nil)
-				_, exe := plainRelease(t, dir)
-				run(t, dir, "osslsigncode", "sign", "-h", "sha1", "-certs", "good.pem", "-key", "good.key", "-in", exe, "-out", "sha1.exe")
+				signWriteCert(t, dir, "good", "Good", 2048, nil)
+				_, exe := signPlainRelease(t, dir)
+				signRun(t, dir, "osslsigncode", "sign", "-h", "sha1", "-certs", "good.pem", "-key", "good.key", "-in", exe, "-out", "sha1.exe")
 				return []string{"verify", "sha1.exe", "--roots", "ca.pem"}
 			}},
 		{Name: "SHA-256 osslsigncode signature passes", Tools: tools, Code: 0,
 			Stdout: []string{"sha256.msi: ok", "digest: SHA-256"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "good", "Good", 2048, nil)
-				msi, _ := plainRelease(t, dir)
-				run(t, dir, "osslsigncode", "sign", "-h", "sha256", "-certs", "good.pem", "-key", "good.key", "-add-msi-dse", "-in", msi, "-out", "sha256.msi")
+				signWriteCert(t, dir, "good", "Good", 2048, nil)
+				msi, _ := signPlainRelease(t, dir)
+				signRun(t, dir, "osslsigncode", "sign", "-h", "sha256", "-certs", "good.pem", "-key", "good.key", "-add-msi-dse", "-in", msi, "-out", "sha256.msi")
 				return []string{"verify", "sha256.msi", "--roots", "ca.pem"}
 			}},
-		{Name: "data appended after the MSI's compound file", Tools: buildTools, Code: 3,
+		{Name: "data appended after the MSI's compound file", Tools: signBuildTools, Code: 3,
 			Stdout: []string{"problem: data appended after the signed content, which the signature does not cover: 1234 bytes at offset", "after the last sector of the compound file"},
 			Setup: func(t *testing.T, dir string) []string {
 				msi, _ := signGood(t, dir)
-				appendBytes(t, filepath.Join(dir, msi), 1234)
+				signAppend(t, filepath.Join(dir, msi), 1234)
 				return []string{"verify", msi, "--roots", "ca.pem"}
 			}},
-		{Name: "data appended after the EXE's certificate table", Tools: buildTools, Code: 3,
+		{Name: "data appended after the EXE's certificate table", Tools: signBuildTools, Code: 3,
 			Stdout: []string{"problem: data appended after the signed content", "64 bytes at offset", "after the PE certificate table"},
 			Setup: func(t *testing.T, dir string) []string {
 				_, exe := signGood(t, dir)
-				appendBytes(t, filepath.Join(dir, exe), 64)
+				signAppend(t, filepath.Join(dir, exe), 64)
 				return []string{"verify", exe, "--roots", "ca.pem"}
 			}},
 	})
@@ -370,50 +370,50 @@ func TestVerifyWeakSignatures(t *testing.T) {
 // parse private key" nor "incorrect password".
 func TestKeyMessages(t *testing.T) {
 	encrypted := func(t *testing.T, dir string) {
-		writeCert(t, dir, "good", "Good", 0, nil)
-		run(t, dir, "openssl", "pkey", "-in", "good.key", "-aes256", "-passout", "pass:key secret", "-out", "enc.key")
+		signWriteCert(t, dir, "good", "Good", 0, nil)
+		signRun(t, dir, "openssl", "pkey", "-in", "good.key", "-aes256", "-passout", "pass:key secret", "-out", "enc.key")
 	}
 	Run(t, []Case{
-		{Name: "encrypted PKCS#8 key without password", Tools: append([]string{"openssl"}, buildTools...), Code: 1,
+		{Name: "encrypted PKCS#8 key without password", Tools: append([]string{"openssl"}, signBuildTools...), Code: 1,
 			Stderr: []string{"the private key enc.key (encrypted PKCS#8) is encrypted; give --password-env or --password-file"},
 			NotIn:  []string{"failed to parse"},
 			Setup: func(t *testing.T, dir string) []string {
 				encrypted(t, dir)
-				msi, _ := plainRelease(t, dir)
+				msi, _ := signPlainRelease(t, dir)
 				return []string{"sign", msi, "--cert", "good.pem", "--key", "enc.key"}
 			}},
-		{Name: "encrypted PKCS#8 key with --password-env", Tools: append([]string{"openssl"}, buildTools...), Code: 0,
+		{Name: "encrypted PKCS#8 key with --password-env", Tools: append([]string{"openssl"}, signBuildTools...), Code: 0,
 			NotIn: []string{"key secret"},
 			Setup: func(t *testing.T, dir string) []string {
 				// The password is read with os.LookupEnv (unset and empty
 				// differ), which the harness's Env does not reach.
 				t.Setenv("KEY_PW", "key secret")
 				encrypted(t, dir)
-				msi, _ := plainRelease(t, dir)
+				msi, _ := signPlainRelease(t, dir)
 				return []string{"sign", msi, "--cert", "good.pem", "--key", "enc.key", "--password-env", "KEY_PW"}
 			}},
-		{Name: "encrypted PKCS#8 key, wrong password", Tools: append([]string{"openssl"}, buildTools...), Code: 1,
+		{Name: "encrypted PKCS#8 key, wrong password", Tools: append([]string{"openssl"}, signBuildTools...), Code: 1,
 			Stderr: []string{"incorrect password for the encrypted private key"},
 			Setup: func(t *testing.T, dir string) []string {
 				t.Setenv("KEY_PW", "nope")
 				encrypted(t, dir)
-				msi, _ := plainRelease(t, dir)
+				msi, _ := signPlainRelease(t, dir)
 				return []string{"sign", msi, "--cert", "good.pem", "--key", "enc.key", "--password-env", "KEY_PW"}
 			}},
-		{Name: "PKCS#12 without a password option", Tools: buildTools, Code: 1,
+		{Name: "PKCS#12 without a password option", Tools: signBuildTools, Code: 1,
 			Stderr: []string{"the PKCS#12 file good.p12 is encrypted; give --password-env or --password-file"},
 			NotIn:  []string{"incorrect"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "good", "Good", 0, nil)
-				msi, _ := plainRelease(t, dir)
+				signWriteCert(t, dir, "good", "Good", 0, nil)
+				msi, _ := signPlainRelease(t, dir)
 				return []string{"sign", msi, "--pkcs12", "good.p12"}
 			}},
-		{Name: "config PKCS#12 without a password option", Tools: buildTools, Code: 1, Out: []string{},
+		{Name: "config PKCS#12 without a password option", Tools: signBuildTools, Code: 1, Out: []string{},
 			Stderr: []string{"good.p12 is encrypted; give signing.password_env or signing.password_file"},
 			NotIn:  []string{"incorrect"},
 			Setup: func(t *testing.T, dir string) []string {
-				writeCert(t, dir, "good", "Good", 0, nil)
-				addSigning(t, dir, "  pkcs12: ../good.p12\n")
+				signWriteCert(t, dir, "good", "Good", 0, nil)
+				signAddSigning(t, dir, "  pkcs12: ../good.p12\n")
 				return []string{"build", "-f", "example/msiforge.yaml", "--arch", "x64"}
 			}},
 	})
