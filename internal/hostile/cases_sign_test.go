@@ -207,7 +207,7 @@ func TestSigningIdentity(t *testing.T) {
 	var cases []Case
 	for _, w := range weak {
 		w := w
-		stderr := append([]string{`refusing to sign with certificate "CN=` + w.cn + `" (signSerial `}, w.stderr...)
+		stderr := append([]string{`refusing to sign with certificate "CN=` + w.cn + `" (serial `}, w.stderr...)
 		cases = append(cases,
 			Case{Name: "sign " + w.name, Tools: signBuildTools, Code: 1, Stderr: stderr, NotIn: []string{"signed plain/"},
 				Setup: func(t *testing.T, dir string) []string {
