@@ -65,10 +65,13 @@ var weakSignatureAlgorithms = []x509.SignatureAlgorithm{
 // CheckCertificate applies the signing identity rules to chain (signing
 // certificate first, then its issuers) at time at, and returns every rule
 // the signing certificate breaks, and any issuer certificate signed with a
-// broken hash. The rules, after the CA/Browser Forum's Baseline
+// broken hash. The rules follow the CA/Browser Forum's Baseline
 // Requirements for code-signing certificates
-// (https://cabforum.org/working-groups/code-signing/requirements/) and
-// https://learn.microsoft.com/en-us/windows-hardware/drivers/install/code-signing-best-practices:
+// (https://github.com/cabforum/code-signing, docs/): an end-entity
+// certificate with the codeSigning EKU and digitalSignature, SHA-2
+// signatures. Those requirements ask 3072-bit RSA of newly issued public
+// certificates; the floor here is 2048 bits so valid existing certificates
+// and private PKIs keep working:
 //   - valid at the signing time (NotBefore <= at <= NotAfter);
 //   - the codeSigning extended key usage (1.3.6.1.5.5.7.3.3) is listed;
 //   - the key usage extension, when present, allows digitalSignature;

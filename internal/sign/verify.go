@@ -186,9 +186,9 @@ func verifyPE(f *os.File, size int64, res *Result) *pkcs9.TimestampedSignature {
 
 // checkDigests records the signatures' digest algorithms and reports a file
 // whose signatures are all SHA-1 (or weaker): SHA-1 collisions are
-// practical, and Windows has refused SHA-1 Authenticode since 2020 outside
-// legacy exceptions.
-// https://learn.microsoft.com/en-us/lifecycle/announcements/sha-1-signed-content-retired
+// practical, and Microsoft requires SHA-2 signatures (signtool /fd sha256)
+// for everything it signs or accepts for signing:
+// https://learn.microsoft.com/en-us/windows-hardware/drivers/dashboard/code-signing-reqs
 func checkDigests(res *Result, hashes ...crypto.Hash) {
 	strong := false
 	for _, h := range hashes {
