@@ -39,8 +39,8 @@ signature, whether the chain leads to a trusted root (--roots, or the system
 roots), the code-signing extended key usage, the digest algorithm, the
 signer, and the timestamp time and authority. It exits 3 when any file
 fails, which includes a signature whose only digest is SHA-1 and data
-appended after an MSI's compound file or after a PE's certificate table
-(bytes the signature does not cover), named by offset and length.`,
+appended after an MSI's compound file (which its signature does not
+cover) or after a PE's certificate table, named by offset and length.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{fmt.Errorf("verify needs at least one FILE")}

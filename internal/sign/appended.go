@@ -8,12 +8,13 @@ import (
 	"github.com/sassoftware/relic/v8/lib/comdoc"
 )
 
-// Data appended to a signed file is not covered by its signature: an
-// Authenticode PE digest stops at the certificate table, and an MSI's
-// digest covers only the compound file's streams. Windows ignores such
-// bytes when it checks the signature, which is how droppers hide payloads
-// in signed installers (CVE-2013-3900 for PE; "MSI appended data" for MSI),
-// so verify reports them.
+// Data appended to a signed file. An MSI's Authenticode digest covers only
+// the compound file's streams, so bytes after its last sector are not
+// signed at all and Windows ignores them when it checks the signature
+// (the trick behind CVE-2020-1464, a JAR appended to a signed MSI). A PE's
+// certificate table must end the file; bytes after it are either unsigned
+// smuggled data or a sign that the file was altered after signing. verify
+// reports both by offset and length.
 
 // peCertTable returns the file offset and size of a PE image's certificate
 // table (the security data directory, whose "RVA" is a file offset), or

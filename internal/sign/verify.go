@@ -27,7 +27,7 @@ var (
 	ErrNoCodeSigningEKU = errors.New("signing certificate is not allowed to sign code (no code-signing extended key usage)")
 	ErrBadTimestamp     = errors.New("timestamp does not verify")
 	ErrWeakDigest       = errors.New("signature digest is SHA-1 only (no SHA-256 signature)")
-	ErrAppendedData     = errors.New("data appended after the signed content, which the signature does not cover")
+	ErrAppendedData     = errors.New("data appended after the signed content")
 )
 
 // VerifyOptions says what to trust and when.

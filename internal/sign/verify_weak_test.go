@@ -64,9 +64,9 @@ func TestVerifySHA1Only(t *testing.T) {
 }
 
 // TestVerifyAppendedData: bytes appended after a signed PE's certificate
-// table or after a signed MSI's compound file are not covered by the
-// signature; verify reports them by offset and length, as the only problem
-// (the signature itself still verifies). Files signed by relic and by
+// table or after a signed MSI's compound file are reported by offset and
+// length, as the only problem (the signature over the content before them
+// still verifies). Files signed by relic and by
 // osslsigncode, untouched, have no such problem (see TestVerifySHA1Only's
 // sha256 control and TestRoundTrip).
 func TestVerifyAppendedData(t *testing.T) {
