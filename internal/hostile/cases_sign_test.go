@@ -215,7 +215,7 @@ func TestSigningIdentity(t *testing.T) {
 					msi, _ := signPlainRelease(t, dir)
 					return []string{"sign", msi, "--cert", "weak.pem", "--key", "weak.key"}
 				}},
-			Case{Name: "build flags " + w.name, Tools: signBuildTools, Code: 1, Stderr: stderr, Out: []string{},
+			Case{Name: "build flags " + w.name, Tools: signBuildTools, Code: 1, Stderr: append([]string{"--cert weak.pem: "}, stderr...), Out: []string{},
 				Setup: func(t *testing.T, dir string) []string {
 					signWriteCert(t, dir, "weak", w.cn, w.rsaBits, w.edit)
 					return []string{"build", "-f", "example/msiforge.yaml", "--arch", "x64", "--cert", "weak.pem", "--key", "weak.key"}
@@ -224,7 +224,7 @@ func TestSigningIdentity(t *testing.T) {
 	}
 	cases = append(cases,
 		Case{Name: "build config signing section TLS server only", Tools: signBuildTools, Code: 1, Out: []string{},
-			Stderr: []string{`refusing to sign with certificate "CN=Web Server"`, "eku: extended key usages: serverAuth"},
+			Stderr: []string{"signing.cert ", `weak.pem: refusing to sign with certificate "CN=Web Server"`, "eku: extended key usages: serverAuth"},
 			Setup: func(t *testing.T, dir string) []string {
 				signWriteCert(t, dir, "weak", "Web Server", 0, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} })
 				signAddSigning(t, dir, "  cert: ../weak.pem\n  key: ../weak.key\n")

@@ -101,7 +101,11 @@ func (k KeySource) Load() (*Signer, error) {
 	s.AllowWeak = k.AllowWeak
 	if !k.AllowWeak {
 		if err := s.CheckIdentity(time.Now()); err != nil {
-			return nil, err
+			n := nameFunc(k.Names)
+			if k.PKCS12 != "" {
+				return nil, fmt.Errorf("%s %s: %w", n("pkcs12"), k.PKCS12, err)
+			}
+			return nil, fmt.Errorf("%s %s: %w", n("cert"), k.Cert, err)
 		}
 	}
 	s.PageHashes = k.PageHashes
