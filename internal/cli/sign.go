@@ -62,7 +62,7 @@ func checkKeyFlags(k sign.KeySource) error {
 func newSignCmd(env *Env) *cobra.Command {
 	var k sign.KeySource
 	cmd := &cobra.Command{
-		Use:   "sign FILE... (--cert C --key K | --pkcs12 F [--password-env NAME|--password-file F]) [--timestamp URL]...",
+		Use:   "sign FILE... (--cert C --key K | --pkcs12 F) [--password-env NAME|--password-file F] [--timestamp URL]...",
 		Short: "Authenticode-sign PE files (EXE, DLL, SYS) and MSIs in place",
 		Long: `sign adds an Authenticode signature (SHA-256) to each file, in place and
 atomically: the signed file is written next to the original and renamed over
