@@ -129,9 +129,12 @@ func CheckCertificate(chain []*x509.Certificate, at time.Time) []Violation {
 		add("signature", sigs, "signed with %s", c.SignatureAlgorithm)
 	}
 	for _, issuer := range chain[1:] {
-		// A root's signature on itself is never checked by anyone, so only
-		// certificates issued by someone else count.
-		if issuer != nil && !selfSigned(issuer) && slices.Contains(weakSignatureAlgorithms, issuer.SignatureAlgorithm) {
+		// A root's signature on itself is never checked by anyone (many old
+		// roots are SHA-1 self-signed), so only certificates issued by
+		// someone else count. Go refuses to check SHA-1 signatures, so a
+		// root is told by its names alone.
+		isRoot := issuer != nil && string(issuer.RawSubject) == string(issuer.RawIssuer)
+		if issuer != nil && !isRoot && slices.Contains(weakSignatureAlgorithms, issuer.SignatureAlgorithm) {
 			add("signature", sigs, "issuer certificate %s is signed with %s", CertName(issuer), issuer.SignatureAlgorithm)
 		}
 	}

@@ -119,6 +119,25 @@ func weakCases() []weakCase {
 				leaf := issue(t, goodLeaf("Behind SHA-1"), key, inter, ikey)
 				return &Signer{Key: key, Chain: []*x509.Certificate{leaf, inter, pki.rootCert}}
 			}},
+		{"SHA-1 self-signed root is fine, a SHA-1 leaf is not", "signature", []string{"signed with SHA1-RSA"},
+			func(t *testing.T, _ *testPKI) *Signer {
+				// An old root, SHA-1 self-signed: its self-signature does not
+				// count. The leaf it issued is also signed with SHA-1 (a root
+				// signs with one hash), which does.
+				rootKey, err := rsa.GenerateKey(rand.Reader, 2048)
+				if err != nil {
+					t.Fatal(err)
+				}
+				serial++
+				root := issue(t, &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "Old SHA-1 Root"},
+					NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+					KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
+					SignatureAlgorithm: x509.SHA1WithRSA}, rootKey, nil, nil)
+				key := newKey(t)
+				tmpl := goodLeaf("Under Old Root")
+				tmpl.SignatureAlgorithm = x509.SHA1WithRSA
+				return &Signer{Key: key, Chain: []*x509.Certificate{issue(t, tmpl, key, root, rootKey), root}}
+			}},
 	}
 }
 
