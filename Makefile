@@ -7,7 +7,7 @@ VSC_EXAMPLE := examples/vsc
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 # Tools the build needs (wixl, msitools) and the tests use (nsis, wine).
 BUILD_PKGS := wixl msitools nsis
-TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode chromium
+TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode openssl chromium
 
 
 .PHONY: all build demo test e2e golden deps deps-test payload clean fmt vet fuzz

@@ -43,6 +43,9 @@ type Signature struct {
 	Subject            string     `json:"subject"`
 	Timestamp          *time.Time `json:"timestamp,omitempty"`
 	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
+	// WeakSigning: signed with --allow-weak by a certificate that breaks
+	// the signing identity rules (tests only).
+	WeakSigning bool `json:"weak_signing,omitempty"`
 }
 
 // Signer signs a file in place and verifies the result, so a build never

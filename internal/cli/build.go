@@ -37,7 +37,9 @@ them; unset, it is 2000-01-01T00:00:00Z.
 
 With a signing section in the config, or --cert/--key or --pkcs12, build
 signs the payload's PE files before packaging them, then each MSI, and
-verifies every signature before writing the artifact.`,
+verifies every signature before writing the artifact. A certificate that
+breaks the signing rules (see msiforge sign --help) is refused before
+anything is built.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
@@ -50,13 +52,17 @@ verifies every signature before writing the artifact.`,
 			}
 			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch}
 			// Key flags replace the config's signing section.
+			allowWeak := keys.AllowWeak
 			if keys.IsZero() {
 				keys = release.KeySource(c)
+				keys.AllowWeak = allowWeak
 			} else if err := checkKeyFlags(keys); err != nil {
 				return err
+			} else {
+				keys.Names = keyFlagNames
 			}
 			if !keys.IsZero() {
-				s, err := keys.Load()
+				s, err := loadSigner(env, keys)
 				if err != nil {
 					return err
 				}

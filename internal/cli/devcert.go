@@ -19,8 +19,10 @@ func newDevCertCmd(env *Env) *cobra.Command {
 		Use:   "dev-cert [-o DIR] [--subject CN] [--days N]",
 		Short: "Create a throwaway self-signed code-signing certificate for demos and tests",
 		Long: `dev-cert writes DIR/cert.pem and DIR/key.pem (mode 0600): a self-signed
-RSA-2048 certificate with the code-signing extended key usage. Windows does
-not trust it; it is for demos, tests and CI dry runs. Never commit it.`,
+RSA-2048, SHA-256 certificate with the code-signing extended key usage and
+the digitalSignature key usage, not a CA, so it passes the signing
+certificate rules of sign and build. Windows does not trust it; it is for
+demos, tests and CI dry runs. Never commit it.`,
 		Args: exactArgs(0),
 		RunE: func(*cobra.Command, []string) error {
 			if days < 1 {

@@ -3,6 +3,7 @@ package cli
 import (
 	"crypto/x509"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ type verifyReport struct {
 	DigestOK           bool       `json:"digest_ok"`
 	ChainOK            bool       `json:"chain_ok"`
 	CodeSigningEKU     bool       `json:"code_signing_eku"`
+	Digests            []string   `json:"digests,omitempty"`
 	Subject            string     `json:"subject,omitempty"`
 	Issuer             string     `json:"issuer,omitempty"`
 	Timestamp          *time.Time `json:"timestamp,omitempty"`
@@ -34,8 +36,11 @@ func newVerifyCmd(env *Env) *cobra.Command {
 		Short: "Check the Authenticode signatures of PE files and MSIs",
 		Long: `verify reports, per file: signed or not, whether the content matches the
 signature, whether the chain leads to a trusted root (--roots, or the system
-roots), the code-signing extended key usage, the signer, and the timestamp
-time and authority. It exits 3 when any file fails.`,
+roots), the code-signing extended key usage, the digest algorithm, the
+signer, and the timestamp time and authority. It exits 3 when any file
+fails, which includes a signature whose only digest is SHA-1 and data
+appended after an MSI's compound file (which its signature does not
+cover) or after a PE's certificate table, named by offset and length.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{fmt.Errorf("verify needs at least one FILE")}
@@ -59,7 +64,7 @@ time and authority. It exits 3 when any file fails.`,
 					return err
 				}
 				rep := verifyReport{Path: f, Format: r.Format.String(), OK: r.OK(), Signed: r.Signed, DigestOK: r.DigestOK,
-					ChainOK: r.ChainOK, CodeSigningEKU: r.CodeSigningEKU, Subject: r.Subject, Issuer: r.Issuer,
+					ChainOK: r.ChainOK, CodeSigningEKU: r.CodeSigningEKU, Digests: r.Digests, Subject: r.Subject, Issuer: r.Issuer,
 					Timestamp: r.Timestamp, TimestampAuthority: r.TimestampAuthority}
 				for _, p := range r.Problems {
 					rep.Problems = append(rep.Problems, p.Error())
@@ -100,6 +105,9 @@ func printVerify(env *Env, r verifyReport) {
 		return
 	}
 	fmt.Fprintf(env.Out, "  signer: %s\n  issuer: %s\n", r.Subject, r.Issuer)
+	if len(r.Digests) > 0 {
+		fmt.Fprintf(env.Out, "  digest: %s\n", strings.Join(r.Digests, ", "))
+	}
 	if r.Timestamp != nil {
 		fmt.Fprintf(env.Out, "  timestamp: %s by %s\n", r.Timestamp.UTC().Format(time.RFC3339), r.TimestampAuthority)
 	} else {

@@ -221,10 +221,10 @@ func TestParseErrors(t *testing.T) {
   msiforge.yaml:14: signing.key: file DIR/nokey.pem does not exist
   msiforge.yaml:15: signing.pkcs12: cannot be combined with signing.cert and signing.key: give either a PKCS#12 file or a PEM certificate and key
   msiforge.yaml:17: signing.timestamp[0]: "tsa.example.com" is not an absolute http or https URL`},
-		{"signing: password for a PEM key", func(s string) string {
-			return s + "signing:\n  cert: README.txt\n  key: README.txt\n  password_file: README.txt\n"
+		{"signing: password without a key", func(s string) string {
+			return s + "signing:\n  password_file: README.txt\n"
 		}, `msiforge.yaml: 1 problem:
-  msiforge.yaml:13: signing: signing.password_env and signing.password_file are only for signing.pkcs12`},
+  msiforge.yaml:13: signing: signing.password_env and signing.password_file are only for signing.pkcs12 or an encrypted signing.key`},
 		{"bad output name", func(s string) string { return s + "output:\n  name: my console\n" },
 			`msiforge.yaml: 1 problem:
   msiforge.yaml:13: output.name: "my console" is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)`},

@@ -115,8 +115,8 @@ func (c *Config) validateSigning(v *validator) {
 	case sg.PKCS12 == "" && (sg.Cert == "") != (sg.Key == ""):
 		v.addf("signing", "signing.cert and signing.key go together: give both")
 	}
-	if sg.PKCS12 == "" && (sg.PasswordEnv != "" || sg.PasswordFile != "") {
-		v.addf("signing", "signing.password_env and signing.password_file are only for signing.pkcs12")
+	if sg.PKCS12 == "" && sg.Key == "" && (sg.PasswordEnv != "" || sg.PasswordFile != "") {
+		v.addf("signing", "signing.password_env and signing.password_file are only for signing.pkcs12 or an encrypted signing.key")
 	}
 	if sg.PasswordEnv != "" && sg.PasswordFile != "" {
 		v.addf("signing", "give one of signing.password_env and signing.password_file, not both")

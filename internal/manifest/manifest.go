@@ -21,10 +21,14 @@ const SchemaVersion = 1
 
 // Manifest is dist/manifest.json.
 type Manifest struct {
-	SchemaVersion int        `json:"schema_version"`
-	Product       Product    `json:"product"`
-	Artifacts     []Artifact `json:"artifacts"`
-	Build         Build      `json:"build"`
+	SchemaVersion int `json:"schema_version"`
+	// WeakSigning: at least one artifact was signed with --allow-weak by a
+	// certificate that breaks the signing identity rules. Such a release
+	// is for tests only.
+	WeakSigning bool       `json:"weak_signing,omitempty"`
+	Product     Product    `json:"product"`
+	Artifacts   []Artifact `json:"artifacts"`
+	Build       Build      `json:"build"`
 }
 
 // Product identifies what was released.
@@ -49,6 +53,7 @@ type Artifact struct {
 	SignerSubject      string     `json:"signer_subject,omitempty"`
 	Timestamp          *time.Time `json:"timestamp,omitempty"`
 	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
+	WeakSigning        bool       `json:"weak_signing,omitempty"` // signed with --allow-weak by a weak certificate
 }
 
 // Build records how the release was made.
@@ -66,6 +71,8 @@ func New(p Product, arts []packaging.Artifact, b Build) *Manifest {
 			ProductCode: a.ProductCode, UpgradeCode: a.UpgradeCode, PackageCode: a.PackageCode}
 		if s := a.Signature; s != nil {
 			e.Signed, e.SignerSubject, e.Timestamp, e.TimestampAuthority = true, s.Subject, s.Timestamp, s.TimestampAuthority
+			e.WeakSigning = s.WeakSigning
+			m.WeakSigning = m.WeakSigning || s.WeakSigning
 		}
 		m.Artifacts = append(m.Artifacts, e)
 	}

@@ -49,3 +49,25 @@ func TestManifest(t *testing.T) {
 		t.Errorf("left %d files, want 2 (no temporary files)", len(entries))
 	}
 }
+
+// TestWeakSigning: an artifact signed with --allow-weak by a certificate
+// that breaks the identity rules is marked, and so is the whole manifest;
+// a normal release carries no such key at all.
+func TestWeakSigning(t *testing.T) {
+	arts := []packaging.Artifact{
+		{Path: "/x/a.msi", Kind: packaging.KindConsoleMSI, Arch: "x64", Signature: &packaging.Signature{Subject: "CN=Weak", WeakSigning: true}},
+		{Path: "/x/b.exe", Kind: packaging.KindConsoleEXE, Arch: "x64", Signature: &packaging.Signature{Subject: "CN=Weak"}},
+	}
+	m := manifest.New(manifest.Product{Name: "P"}, arts, manifest.Build{})
+	if !m.WeakSigning || !m.Artifacts[0].WeakSigning || m.Artifacts[1].WeakSigning {
+		t.Fatalf("weak signing not marked: %+v", m)
+	}
+	if j := string(m.JSON()); !strings.Contains(j, `"schema_version": 1,
+  "weak_signing": true,`) {
+		t.Errorf("manifest.json lacks the top-level mark:\n%s", j)
+	}
+	arts[0].Signature.WeakSigning = false
+	if j := string(manifest.New(manifest.Product{Name: "P"}, arts, manifest.Build{}).JSON()); strings.Contains(j, "weak_signing") {
+		t.Errorf("a normal release mentions weak_signing:\n%s", j)
+	}
+}

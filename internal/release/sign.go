@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"crypto/x509"
+	"time"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/sign"
@@ -17,6 +18,8 @@ func KeySource(c *config.Config) sign.KeySource {
 		Cert: c.Path(s.Cert), Key: c.Path(s.Key), PKCS12: c.Path(s.PKCS12),
 		PasswordEnv: s.PasswordEnv, PasswordFile: c.Path(s.PasswordFile),
 		Timestamps: s.Timestamp, PageHashes: s.PageHashes,
+		Names: map[string]string{"cert": "signing.cert", "key": "signing.key", "pkcs12": "signing.pkcs12",
+			"password_env": "signing.password_env", "password_file": "signing.password_file"},
 	}
 }
 
@@ -38,5 +41,9 @@ func (s Signer) Sign(ctx context.Context, path string) (*packaging.Signature, er
 	if err != nil {
 		return nil, err
 	}
-	return &packaging.Signature{Subject: r.Subject, Timestamp: r.Timestamp, TimestampAuthority: r.TimestampAuthority}, nil
+	sig := &packaging.Signature{Subject: r.Subject, Timestamp: r.Timestamp, TimestampAuthority: r.TimestampAuthority}
+	// Only --allow-weak lets a certificate that breaks the identity rules
+	// get this far; what it signed is marked so nobody ships it unknowingly.
+	sig.WeakSigning = s.S.AllowWeak && len(s.S.Weaknesses(time.Now())) > 0
+	return sig, nil
 }

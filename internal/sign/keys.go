@@ -22,6 +22,15 @@ import (
 // private key (PKCS#1, PKCS#8 or SEC 1). It fails with [ErrKeyMismatch] when
 // the key is not the certificate's.
 func LoadPEM(certPath, keyPath string) (*Signer, error) {
+	return LoadPEMWithPassword(certPath, keyPath, nil)
+}
+
+// LoadPEMWithPassword is [LoadPEM] for a key that may be encrypted: an
+// OpenSSL 3 encrypted PKCS#8 key ("BEGIN ENCRYPTED PRIVATE KEY", PBES2 with
+// PBKDF2 and AES or 3DES) or a legacy "Proc-Type: 4,ENCRYPTED" PEM key.
+// A nil password means none was given: an encrypted key then fails with a
+// [*NeedsPasswordError].
+func LoadPEMWithPassword(certPath, keyPath string, password []byte) (*Signer, error) {
 	certBlob, err := os.ReadFile(certPath)
 	if err != nil {
 		return nil, fmt.Errorf("load certificate: %w", err)
@@ -34,23 +43,71 @@ func LoadPEM(certPath, keyPath string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load key: %w", err)
 	}
-	// A nil prompt makes an encrypted key an error instead of a prompt on
-	// the terminal: builds are unattended.
-	priv, err := certloader.ParseAnyPrivateKey(keyBlob, nil)
+	priv, err := parseKey(keyPath, keyBlob, password)
 	if err != nil {
 		return nil, fmt.Errorf("load key %s: %w", keyPath, err)
 	}
 	return newSigner(priv, chain)
 }
 
+// NeedsPasswordError means an encrypted key or PKCS#12 file was given
+// without any password option.
+type NeedsPasswordError struct {
+	What string // "the PKCS#12 file x.p12", "the private key k.pem"
+}
+
+func (e *NeedsPasswordError) Error() string {
+	return e.What + " is encrypted; give its password with a password option"
+}
+
+// parseKey reads a private key, decrypting it when it is encrypted and a
+// password was given.
+func parseKey(path string, blob, password []byte) (crypto.PrivateKey, error) {
+	if blk, _ := pem.Decode(blob); blk != nil {
+		switch {
+		case blk.Type == "ENCRYPTED PRIVATE KEY":
+			if password == nil {
+				return nil, &NeedsPasswordError{What: "the private key " + path + " (encrypted PKCS#8)"}
+			}
+			der, err := decryptPKCS8(blk.Bytes, password)
+			if err != nil {
+				return nil, err
+			}
+			k, err := x509.ParsePKCS8PrivateKey(der)
+			if err != nil {
+				// Garbage that passed the padding check: the password was wrong.
+				return nil, ErrBadKeyPassword
+			}
+			return k, nil
+		case x509.IsEncryptedPEMBlock(blk): //nolint:staticcheck // legacy OpenSSL encryption, read only
+			if password == nil {
+				return nil, &NeedsPasswordError{What: "the private key " + path + " (legacy PEM encryption)"}
+			}
+			k, err := certloader.ParseAnyPrivateKey(blob, &oncePassword{pw: string(password)})
+			if errors.Is(err, ErrBadPassword) {
+				return nil, ErrBadKeyPassword
+			}
+			return k, err
+		}
+	}
+	// A nil prompt makes any other encrypted key (PGP) an error instead of
+	// a prompt on the terminal: builds are unattended.
+	return certloader.ParseAnyPrivateKey(blob, nil)
+}
+
 // LoadPKCS12 loads a signer from a PKCS#12 (.p12, .pfx) file. Take password
 // from [PasswordFromEnv] or [PasswordFromFile], never from the command line.
+// A nil password means none was given: a file that needs one fails with a
+// [*NeedsPasswordError], not as an incorrect password.
 func LoadPKCS12(path string, password []byte) (*Signer, error) {
 	blob, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load pkcs12: %w", err)
 	}
 	c, err := certloader.ParsePKCS12(blob, &oncePassword{pw: string(password)})
+	if password == nil && errors.Is(err, ErrBadPassword) {
+		return nil, &NeedsPasswordError{What: "the PKCS#12 file " + path}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load pkcs12 %s: %w", path, err)
 	}

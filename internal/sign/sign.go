@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/sassoftware/relic/v8/lib/authenticode"
 	"github.com/sassoftware/relic/v8/lib/certloader"
@@ -45,6 +46,10 @@ type Signer struct {
 	// shows in the UAC prompt; both are optional.
 	Description string
 	URL         string
+	// AllowWeak signs even when the certificate breaks the identity rules
+	// of [CheckCertificate]. It exists for tests only: a release signed so
+	// is marked as such in its manifest.
+	AllowWeak bool
 }
 
 // Format is the kind of file SignFile and Verify handle.
@@ -141,6 +146,11 @@ func (s *Signer) SignFile(ctx context.Context, path string) error {
 func (s *Signer) SignFileTo(ctx context.Context, in, out string) error {
 	if err := s.check(); err != nil {
 		return err
+	}
+	if !s.AllowWeak {
+		if err := s.CheckIdentity(time.Now()); err != nil {
+			return err
+		}
 	}
 	src, err := os.Open(in)
 	if err != nil {

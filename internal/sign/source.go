@@ -1,7 +1,6 @@
 package sign
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -14,15 +13,22 @@ import (
 // KeySource says where a signing key and its certificates come from, as
 // the config's signing section and the sign command's flags give it.
 // Secrets never come from here directly: only the name of an environment
-// variable or a file holding the PKCS#12 password.
+// variable or a file holding the password of the PKCS#12 file or of an
+// encrypted PEM key.
 type KeySource struct {
 	Cert         string   // PEM certificate chain, signing certificate first
-	Key          string   // PEM private key
+	Key          string   // PEM private key, possibly encrypted
 	PKCS12       string   // PKCS#12 (.p12/.pfx) file, instead of Cert and Key
-	PasswordEnv  string   // environment variable holding the PKCS#12 password
-	PasswordFile string   // file holding the PKCS#12 password
+	PasswordEnv  string   // environment variable holding the PKCS#12 or key password
+	PasswordFile string   // file holding the PKCS#12 or key password
 	Timestamps   []string // RFC 3161 timestamp authority URLs, tried in order
 	PageHashes   bool     // add page hashes to PE signatures
+	// AllowWeak signs even with a certificate that breaks the identity
+	// rules ([CheckCertificate]); for tests only.
+	AllowWeak bool
+	// Names spell the fields in messages (flag or YAML key), e.g.
+	// Names["password_env"] = "--password-env"; nil uses the bare names.
+	Names map[string]string
 }
 
 // IsZero reports an empty source: signing is off.
@@ -31,12 +37,7 @@ func (k KeySource) IsZero() bool { return k.Cert == "" && k.Key == "" && k.PKCS1
 // Check reports what is inconsistent in k, naming fields by the given
 // names (flag or YAML key), e.g. names["cert"] = "--cert".
 func (k KeySource) Check(names map[string]string) []string {
-	n := func(s string) string {
-		if v, ok := names[s]; ok {
-			return v
-		}
-		return s
-	}
+	n := nameFunc(names)
 	var out []string
 	switch {
 	case k.PKCS12 != "" && (k.Cert != "" || k.Key != ""):
@@ -44,8 +45,8 @@ func (k KeySource) Check(names map[string]string) []string {
 	case k.PKCS12 == "" && (k.Cert == "") != (k.Key == ""):
 		out = append(out, fmt.Sprintf("%s and %s go together: give both", n("cert"), n("key")))
 	}
-	if k.PKCS12 == "" && (k.PasswordEnv != "" || k.PasswordFile != "") {
-		out = append(out, fmt.Sprintf("%s and %s are only for %s", n("password_env"), n("password_file"), n("pkcs12")))
+	if k.PKCS12 == "" && k.Key == "" && (k.PasswordEnv != "" || k.PasswordFile != "") {
+		out = append(out, fmt.Sprintf("%s and %s are only for %s or an encrypted %s", n("password_env"), n("password_file"), n("pkcs12"), n("key")))
 	}
 	if k.PasswordEnv != "" && k.PasswordFile != "" {
 		out = append(out, fmt.Sprintf("give one of %s and %s, not both", n("password_env"), n("password_file")))
@@ -53,33 +54,59 @@ func (k KeySource) Check(names map[string]string) []string {
 	return out
 }
 
-// Load reads the key and certificates and returns a ready Signer.
+func nameFunc(names map[string]string) func(string) string {
+	return func(s string) string {
+		if v, ok := names[s]; ok {
+			return v
+		}
+		return s
+	}
+}
+
+// Load reads the key and certificates and returns a ready Signer. Unless
+// AllowWeak is set, a certificate that breaks the identity rules now is
+// refused here, before anything is built.
 func (k KeySource) Load() (*Signer, error) {
-	if problems := k.Check(nil); len(problems) > 0 {
+	if problems := k.Check(k.Names); len(problems) > 0 {
 		return nil, errors.New(problems[0])
 	}
-	var s *Signer
+	var pw []byte // nil: no password option given
 	var err error
 	switch {
-	case k.PKCS12 != "":
-		var pw []byte
-		switch {
-		case k.PasswordEnv != "":
-			pw, err = PasswordFromEnv(k.PasswordEnv)
-		case k.PasswordFile != "":
-			pw, err = PasswordFromFile(k.PasswordFile)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("load signing key: %w", err)
-		}
-		s, err = LoadPKCS12(k.PKCS12, pw)
-	case k.Cert != "":
-		s, err = LoadPEM(k.Cert, k.Key)
-	default:
-		return nil, errors.New("no signing key: give a PEM certificate and key, or a PKCS#12 file")
+	case k.PasswordEnv != "":
+		pw, err = PasswordFromEnv(k.PasswordEnv)
+	case k.PasswordFile != "":
+		pw, err = PasswordFromFile(k.PasswordFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
+	}
+	var s *Signer
+	switch {
+	case k.PKCS12 != "":
+		s, err = LoadPKCS12(k.PKCS12, pw)
+	case k.Cert != "":
+		s, err = LoadPEMWithPassword(k.Cert, k.Key, pw)
+	default:
+		return nil, errors.New("no signing key: give a PEM certificate and key, or a PKCS#12 file")
+	}
+	var needs *NeedsPasswordError
+	if errors.As(err, &needs) {
+		n := nameFunc(k.Names)
+		return nil, fmt.Errorf("load signing key: %s is encrypted; give %s or %s", needs.What, n("password_env"), n("password_file"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load signing key: %w", err)
+	}
+	s.AllowWeak = k.AllowWeak
+	if !k.AllowWeak {
+		if err := s.CheckIdentity(time.Now()); err != nil {
+			n := nameFunc(k.Names)
+			if k.PKCS12 != "" {
+				return nil, fmt.Errorf("%s %s: %w", n("pkcs12"), k.PKCS12, err)
+			}
+			return nil, fmt.Errorf("%s %s: %w", n("cert"), k.Cert, err)
+		}
 	}
 	s.PageHashes = k.PageHashes
 	if len(k.Timestamps) > 0 {
@@ -127,12 +154,7 @@ func (s *Signer) BuildRoots() *x509.CertPool {
 		pool = x509.NewCertPool()
 	}
 	if n := len(s.Chain); n > 0 {
-		top := s.Chain[n-1]
-		// CheckSignatureFrom would refuse a self-signed leaf that is not a CA,
-		// which a development certificate is not.
-		selfSigned := bytes.Equal(top.RawSubject, top.RawIssuer) &&
-			top.CheckSignature(top.SignatureAlgorithm, top.RawTBSCertificate, top.Signature) == nil
-		if selfSigned {
+		if top := s.Chain[n-1]; selfSigned(top) {
 			pool.AddCert(top)
 		}
 	}
@@ -148,8 +170,24 @@ func (s *Signer) SignAndVerify(ctx context.Context, path string, roots *x509.Cer
 	if err != nil {
 		return r, err
 	}
-	if !r.OK() {
+	if !r.OK() && !s.weakOnly(r) {
 		return r, fmt.Errorf("signed but does not verify: %w", r.Err())
 	}
 	return r, nil
+}
+
+// weakOnly reports a result whose only problems are the ones a certificate
+// that breaks the identity rules causes (expired, no code-signing usage, a
+// chain Go refuses, e.g. SHA-1-signed), when AllowWeak let that certificate
+// sign. The signature must still be there and match the content.
+func (s *Signer) weakOnly(r Result) bool {
+	if !s.AllowWeak || len(s.Weaknesses(time.Now())) == 0 || !r.Signed || !r.DigestOK {
+		return false
+	}
+	for _, p := range r.Problems {
+		if !errors.Is(p, ErrCertExpired) && !errors.Is(p, ErrNoCodeSigningEKU) && !errors.Is(p, ErrUntrusted) {
+			return false
+		}
+	}
+	return true
 }

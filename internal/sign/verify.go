@@ -1,9 +1,11 @@
 package sign
 
 import (
+	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -24,6 +26,8 @@ var (
 	ErrCertExpired      = errors.New("signing certificate is not valid at the signing time and no valid timestamp vouches for it")
 	ErrNoCodeSigningEKU = errors.New("signing certificate is not allowed to sign code (no code-signing extended key usage)")
 	ErrBadTimestamp     = errors.New("timestamp does not verify")
+	ErrWeakDigest       = errors.New("signature digest is SHA-1 only (no SHA-256 signature)")
+	ErrAppendedData     = errors.New("data appended after the signed content")
 )
 
 // VerifyOptions says what to trust and when.
@@ -72,8 +76,11 @@ type Result struct {
 	CodeSigningEKU bool
 	// PageHashes: a PE signature carries per-page hashes.
 	PageHashes bool
-	Subject    string // signing certificate's subject
-	Issuer     string // signing certificate's issuer
+	// Digests are the digest algorithms of the file's signatures, e.g.
+	// ["SHA-256"].
+	Digests []string
+	Subject string // signing certificate's subject
+	Issuer  string // signing certificate's issuer
 	// Timestamp and TimestampAuthority describe an RFC 3161 or legacy
 	// counter-signature; Timestamp is nil without one.
 	Timestamp          *time.Time
@@ -114,12 +121,16 @@ func Verify(path string, opts VerifyOptions) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("verify %s: %w", path, err)
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		return res, fmt.Errorf("verify %s: %w", path, err)
+	}
 	var sig *pkcs9.TimestampedSignature
 	switch res.Format {
 	case FormatPE:
-		sig = verifyPE(f, &res)
+		sig = verifyPE(f, fi.Size(), &res)
 	case FormatMSI:
-		sig = verifyMSI(f, &res)
+		sig = verifyMSI(f, fi.Size(), &res)
 	default:
 		return res, fmt.Errorf("verify %s: %w", path, ErrUnknownFormat)
 	}
@@ -135,8 +146,17 @@ func isNotSigned(err error) bool {
 
 // verifyPE parses and checks the signature first without the digest, so a
 // broken signature and altered content are told apart.
-func verifyPE(f *os.File, res *Result) *pkcs9.TimestampedSignature {
-	sigs, err := authenticode.VerifyPE(f, true)
+func verifyPE(f *os.File, size int64, res *Result) *pkcs9.TimestampedSignature {
+	// The digest is checked on the image up to the end of its certificate
+	// table; bytes after it are reported on their own.
+	var image io.ReadSeeker = f
+	if start, n, err := peCertTable(f); err == nil && n > 0 && start+n < size {
+		end := start + n
+		res.add(ErrAppendedData, "%d bytes at offset %d (0x%X), after the PE certificate table (offset %d, %d bytes)",
+			size-end, end, end, start, n)
+		image = io.NewSectionReader(f, 0, end)
+	}
+	sigs, err := authenticode.VerifyPE(image, true)
 	if isNotSigned(err) {
 		res.add(ErrNotSigned, "no certificate table in the PE image")
 		return nil
@@ -150,16 +170,43 @@ func verifyPE(f *os.File, res *Result) *pkcs9.TimestampedSignature {
 		res.add(ErrBadSignature, "empty certificate table")
 		return nil
 	}
-	if _, err := authenticode.VerifyPE(f, false); err != nil {
+	if _, err := authenticode.VerifyPE(image, false); err != nil {
 		res.add(ErrDigestMismatch, "%v", err)
 	} else {
 		res.DigestOK = true
 	}
 	res.PageHashes = len(sigs[0].PageHashes) > 0
+	hashes := make([]crypto.Hash, len(sigs))
+	for i, s := range sigs {
+		hashes[i] = s.ImageHashFunc
+	}
+	checkDigests(res, hashes...)
 	return &sigs[0].TimestampedSignature
 }
 
-func verifyMSI(f *os.File, res *Result) *pkcs9.TimestampedSignature {
+// checkDigests records the signatures' digest algorithms and reports a file
+// whose signatures are all SHA-1 (or weaker): SHA-1 collisions are
+// practical, and Microsoft requires SHA-2 signatures (signtool /fd sha256)
+// for everything it signs or accepts for signing:
+// https://learn.microsoft.com/en-us/windows-hardware/drivers/dashboard/code-signing-reqs
+func checkDigests(res *Result, hashes ...crypto.Hash) {
+	strong := false
+	for _, h := range hashes {
+		res.Digests = append(res.Digests, h.String())
+		if h == crypto.SHA256 || h == crypto.SHA384 || h == crypto.SHA512 {
+			strong = true
+		}
+	}
+	if !strong {
+		res.add(ErrWeakDigest, "digest algorithms [%s]; allowed: SHA-256, SHA-384 or SHA-512 (re-sign with msiforge sign)", strings.Join(res.Digests, " "))
+	}
+}
+
+func verifyMSI(f *os.File, size int64, res *Result) *pkcs9.TimestampedSignature {
+	if end, err := msiEnd(newReadAhead(f)); err == nil && end < size {
+		res.add(ErrAppendedData, "%d bytes at offset %d (0x%X), after the last sector of the compound file",
+			size-end, end, end)
+	}
 	sig, err := authenticode.VerifyMSI(newReadAhead(f), true)
 	if isNotSigned(err) {
 		res.add(ErrNotSigned, "no DigitalSignature stream in the MSI")
@@ -175,6 +222,7 @@ func verifyMSI(f *os.File, res *Result) *pkcs9.TimestampedSignature {
 	} else {
 		res.DigestOK = true
 	}
+	checkDigests(res, sig.HashFunc)
 	return &sig.TimestampedSignature
 }
 
