@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // Kinds of artifact.
@@ -57,7 +59,7 @@ type Signer interface {
 // IsPE reports whether the file at path starts like a PE image ("MZ"):
 // the payload files a build signs before packaging them.
 func IsPE(path string) bool {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return false
 	}
@@ -106,7 +108,7 @@ func CopyFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	in, err := os.Open(src)
+	in, err := safefile.Open(src)
 	if err != nil {
 		return err
 	}

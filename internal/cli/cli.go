@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -25,7 +26,10 @@ type Env struct {
 
 // Main runs msiforge with args (without the program name) and returns its
 // exit status. It never calls os.Exit and builds a new command tree per call,
-// so tests can run it in process many times.
+// so tests can run it in process many times. When ctx is cancelled with an
+// [*Interrupted] cause (main does so on SIGINT and SIGTERM), the command
+// stops its tools and removes its temporary files, and Main returns 130 or
+// 143 whatever the command's own error was.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	env := &Env{
 		Out:    stdout,
@@ -38,7 +42,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	var in *Interrupted
+	if errors.As(context.Cause(ctx), &in) {
+		env.Log.Printf("%v: stopped, temporary files removed", in)
+		return in.ExitCode()
+	}
+	if err != nil {
 		env.Log.Print(err)
 		code := exitCode(err)
 		if code == ExitUsage {

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/msiforge/msiforge/internal/execx"
 )
@@ -14,7 +17,39 @@ const (
 	ExitUsage       = 2 // bad flags, arguments or unknown command
 	ExitFindings    = 3 // a check (verify, matrix, lint) found problems
 	ExitToolMissing = 4 // a required external tool is not installed
+	// A run stopped by SIGINT or SIGTERM exits 128 plus the signal number,
+	// as a shell reports a process killed by it: 130 and 143.
+	ExitInterrupted = 130
+	ExitTerminated  = 143
 )
+
+// Interrupted is the cancellation cause main gives the context when SIGINT
+// or SIGTERM arrives (context.WithCancelCause). [Main] recognises it once
+// the command has stopped and cleaned up, and returns the signal's exit
+// status.
+type Interrupted struct{ Signal os.Signal }
+
+func (e *Interrupted) Error() string { return "interrupted by " + signalName(e.Signal) }
+
+// ExitCode is 128 plus the signal number: 130 for SIGINT, 143 for SIGTERM.
+func (e *Interrupted) ExitCode() int {
+	if s, ok := e.Signal.(syscall.Signal); ok && s > 0 && s < 128 {
+		return 128 + int(s)
+	}
+	return ExitInterrupted
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case nil:
+		return "a signal"
+	}
+	return fmt.Sprint(s)
+}
 
 // usageError marks a command-line mistake (exit 2).
 type usageError struct{ err error }

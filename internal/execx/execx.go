@@ -100,6 +100,8 @@ var _ Runner = OS{}
 
 // Run looks the program up, runs it and returns its output. A non-zero exit
 // status is an [*ExitError]; a program not in PATH is a [*ToolMissingError].
+// Cancelling ctx (SIGINT or SIGTERM) kills the program and everything it
+// started at once, and Run returns an error wrapping ctx.Err().
 func (OS) Run(ctx context.Context, c Cmd) (Result, error) {
 	path, err := exec.LookPath(c.Name)
 	if err != nil {
@@ -107,6 +109,7 @@ func (OS) Run(ctx context.Context, c Cmd) (Result, error) {
 	}
 	cmd := exec.CommandContext(ctx, path, c.Args...)
 	cmd.Dir = c.Dir
+	killGroupOnCancel(cmd)
 	if len(c.Env) > 0 {
 		cmd.Env = append(os.Environ(), c.Env...)
 	}

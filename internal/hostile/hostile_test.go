@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msiforge/msiforge/internal/cli"
 	"github.com/msiforge/msiforge/internal/testutil"
@@ -43,6 +44,10 @@ type Case struct {
 	// Tools lists the external tools the case needs (skipped without them,
 	// failed under CI=true).
 	Tools []string
+	// Timeout, when set, bounds the run: a case that could hang (a FIFO,
+	// a device) fails after it instead of hanging the test binary. The
+	// context given to msiforge is cancelled then too.
+	Timeout time.Duration
 }
 
 // Run runs cases as subtests.
@@ -70,7 +75,7 @@ func Run(t *testing.T, cases []Case) {
 			}
 			defer os.Chdir(wd)
 			var stdout, stderr bytes.Buffer
-			code := cli.Main(context.Background(), args, &stdout, &stderr, getenv)
+			code := runMain(t, tc.Timeout, args, &stdout, &stderr, getenv)
 			if code != tc.Code {
 				t.Errorf("msiforge %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, tc.Code, &stdout, &stderr)
 			}
@@ -104,6 +109,33 @@ func Run(t *testing.T, cases []Case) {
 				}
 			}
 		})
+	}
+}
+
+// runMain runs cli.Main, bounded by timeout when it is not zero. After a
+// timeout the case fails at once; msiforge's goroutine may stay blocked
+// (that is the bug the case found), its output buffers are not read again.
+func runMain(t *testing.T, timeout time.Duration, args []string, stdout, stderr *bytes.Buffer, getenv func(string) string) int {
+	t.Helper()
+	if timeout == 0 {
+		return cli.Main(context.Background(), args, stdout, stderr, getenv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- cli.Main(ctx, args, &out, &errOut, getenv) }()
+	select {
+	case code := <-done:
+		stdout.Write(out.Bytes())
+		stderr.Write(errOut.Bytes())
+		if ctx.Err() != nil {
+			t.Fatalf("msiforge %s: ran past %v (stopped only by the cancel)\nstderr:\n%s", strings.Join(args, " "), timeout, stderr)
+		}
+		return code
+	case <-time.After(timeout):
+		t.Fatalf("msiforge %s: still running after %v", strings.Join(args, " "), timeout)
+		return 0
 	}
 }
 

@@ -19,9 +19,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 var (
@@ -70,7 +71,7 @@ type File struct {
 
 // Open opens the MSI file at path. Errors name the path.
 func Open(path string) (*File, error) {
-	fh, err := os.Open(path)
+	fh, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}

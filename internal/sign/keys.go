@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/sassoftware/relic/v8/lib/certloader"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // LoadPEM loads a signer from a PEM (or DER) certificate file, signing
@@ -31,7 +33,7 @@ func LoadPEM(certPath, keyPath string) (*Signer, error) {
 // A nil password means none was given: an encrypted key then fails with a
 // [*NeedsPasswordError].
 func LoadPEMWithPassword(certPath, keyPath string, password []byte) (*Signer, error) {
-	certBlob, err := os.ReadFile(certPath)
+	certBlob, err := safefile.ReadFile(certPath, safefile.KeyLimit)
 	if err != nil {
 		return nil, fmt.Errorf("load certificate: %w", err)
 	}
@@ -39,7 +41,7 @@ func LoadPEMWithPassword(certPath, keyPath string, password []byte) (*Signer, er
 	if err != nil {
 		return nil, fmt.Errorf("load certificate %s: %w", certPath, err)
 	}
-	keyBlob, err := os.ReadFile(keyPath)
+	keyBlob, err := safefile.ReadFile(keyPath, safefile.KeyLimit)
 	if err != nil {
 		return nil, fmt.Errorf("load key: %w", err)
 	}
@@ -100,7 +102,7 @@ func parseKey(path string, blob, password []byte) (crypto.PrivateKey, error) {
 // A nil password means none was given: a file that needs one fails with a
 // [*NeedsPasswordError], not as an incorrect password.
 func LoadPKCS12(path string, password []byte) (*Signer, error) {
-	blob, err := os.ReadFile(path)
+	blob, err := safefile.ReadFile(path, safefile.KeyLimit)
 	if err != nil {
 		return nil, fmt.Errorf("load pkcs12: %w", err)
 	}
@@ -158,7 +160,7 @@ func PasswordFromEnv(name string) ([]byte, error) {
 // PasswordFromFile reads a secret from a file, without one trailing newline
 // (editors and echo add it).
 func PasswordFromFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, safefile.PasswordLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read password file: %w", err)
 	}

@@ -28,6 +28,8 @@ import (
 
 	"github.com/sassoftware/relic/v8/lib/authenticode"
 	"github.com/sassoftware/relic/v8/lib/certloader"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // Signer signs files with one key and its certificate chain.
@@ -152,7 +154,7 @@ func (s *Signer) SignFileTo(ctx context.Context, in, out string) error {
 			return err
 		}
 	}
-	src, err := os.Open(in)
+	src, err := safefile.Open(in)
 	if err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}

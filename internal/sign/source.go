@@ -6,8 +6,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"time"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // KeySource says where a signing key and its certificates come from, as
@@ -117,7 +118,7 @@ func (k KeySource) Load() (*Signer, error) {
 
 // LoadRoots reads PEM certificates into a pool, for VerifyOptions.Roots.
 func LoadRoots(path string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, safefile.RootsLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read roots: %w", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/sassoftware/relic/v8/lib/authenticode"
 	"github.com/sassoftware/relic/v8/lib/pkcs9"
 	"github.com/sassoftware/relic/v8/signers/sigerrors"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // The kinds of verification problem. Each [Problem] wraps exactly one, so
@@ -112,7 +114,7 @@ func (r *Result) add(kind error, format string, args ...any) {
 // files that cannot be read or are neither PE nor MSI.
 func Verify(path string, opts VerifyOptions) (Result, error) {
 	res := Result{Path: path}
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return res, fmt.Errorf("verify: %w", err)
 	}
