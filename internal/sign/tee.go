@@ -45,6 +45,12 @@ func fanOut(ctx context.Context, src io.Reader, consume func(io.Reader) error, s
 		defer close(toConsume)
 		defer close(toSide)
 		for {
+			// A select with a free chunk and a cancelled context both
+			// ready picks either; look at the context first.
+			if err := ctx.Err(); err != nil {
+				readErr = err
+				return
+			}
 			var c *chunk
 			select {
 			case c = <-free:
