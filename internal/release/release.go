@@ -43,6 +43,15 @@ type Options struct {
 	// Epoch is the time recorded in the artifacts; zero means DefaultEpoch.
 	Epoch    time.Time
 	Progress func(msg string) // receives one line per step; may be nil
+	// Verbose also sends Progress the read-back's listing of rows the
+	// config did not ask for (a custom template's additions).
+	Verbose bool
+}
+
+func (o Options) verbose(msg string) {
+	if o.Verbose {
+		o.progress("%s", msg)
+	}
 }
 
 func (o Options) progress(format string, args ...any) {
@@ -155,9 +164,9 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		}
 		var a packaging.Artifact
 		if s.VSC != nil {
-			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
+			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose})
 		} else {
-			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload,
+			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
 				Check: func(_ context.Context, path string) error { return check.Build(path) }})
 		}
 		if err != nil {
