@@ -80,7 +80,6 @@ anything is built.`,
 			for _, p := range res.Records {
 				env.progress("wrote " + p)
 			}
-			env.progress("published the release in " + res.Dir)
 			arts := res.Artifacts
 			if asJSON {
 				return writeJSON(env, arts)
