@@ -68,6 +68,10 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 	}
 	lock, err := dirlock.Acquire(real)
 	if err != nil {
+		var held *dirlock.HeldError
+		if errors.As(err, &held) {
+			held.Dir = dir // as the user named it
+		}
 		return nil, err
 	}
 	defer lock.Release()
