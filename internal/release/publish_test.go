@@ -343,3 +343,29 @@ func TestKilledAndConcurrentBuilds(t *testing.T) {
 		t.Errorf("SHA256SUMS lists %d files, want the 4 of the x64 release", n)
 	}
 }
+
+// TestReleaseThroughSymlink: an output directory given as a symbolic link
+// gets the release in the directory it points to; the link stays a link.
+func TestReleaseThroughSymlink(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "makensis")
+	base := t.TempDir()
+	target := filepath.Join(base, "releases", "current")
+	os.MkdirAll(target, 0o755)
+	link := filepath.Join(base, "dist")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := release1(t, execx.OS{}, testutil.LoadExample(t, "x64"), link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("%s is no longer a symbolic link (%v)", link, err)
+	}
+	if _, ok := snapshot(t, target)["manifest.json"]; !ok || filepath.Dir(res.Artifacts[0].Path) != link {
+		t.Errorf("release not in %s, or artifacts not named through %s: %v", target, link, res.Artifacts[0].Path)
+	}
+	if s := siblings(t, target); len(s) != 0 {
+		t.Errorf("left next to the target: %v", s)
+	}
+}
