@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/msitools"
@@ -142,5 +143,60 @@ func TestLongName(t *testing.T) {
 		if got := msi.LongName(in); got != want {
 			t.Errorf("LongName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestBuildReadsBack: Build runs the read-back after the fix-ups. A fix-up
+// that damages a configured name, or a payload file that changes while
+// the package is made, fails the build and writes nothing.
+func TestBuildReadsBack(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo")
+	src := t.TempDir()
+	payload := filepath.Join(src, "a.txt")
+	job := func(fix msi.Fix) msi.Job {
+		if err := os.WriteFile(payload, []byte("a"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return msi.Job{
+			Kind:    packaging.KindConsoleMSI,
+			Package: msi.PackageInfo{Arch: "x86", WixlArch: "x86", UpgradeCode: "{11111111-2222-3333-4444-666666666666}"},
+			Files:   []wix.File{{ID: "F", Name: "a.txt", Source: "a.txt", Path: payload}},
+			Fixes:   func(string, time.Time) []msi.Fix { return []msi.Fix{fix} },
+			Names:   []msi.Name{{Table: "File", Key: "F", Cells: map[string]string{"FileName": "a.txt"}, What: "payload file a.txt"}},
+			Source:  []byte(strings.Replace(wxs, "%s", "", 1)),
+			Out:     filepath.Join(t.TempDir(), "out.msi"),
+			Epoch:   packaging.DefaultEpoch,
+		}
+	}
+	noop := func(context.Context, execx.Runner, string) error { return nil }
+	for _, tc := range []struct {
+		name  string
+		apply func(ctx context.Context, run execx.Runner, path string) error
+		want  string
+	}{
+		{"clean", noop, ""},
+		{"damaged name", func(ctx context.Context, run execx.Runner, path string) error {
+			return msitools.Query(ctx, run, path, "UPDATE `File` SET `FileName` = 'b.txt' WHERE `File` = 'F'")
+		}, `payload file a.txt: File row F is damaged: FileName is "b.txt", want "a.txt"`},
+		{"payload changed", func(context.Context, execx.Runner, string) error {
+			return os.WriteFile(payload, []byte("b"), 0o644)
+		}, "payload file a.txt (" + payload + ") changed during the build"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := job(msi.Fix{Name: tc.name, Apply: tc.apply, Check: noop})
+			_, err := msi.Build(context.Background(), execx.OS{}, j)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(j.Out)); len(entries) != 0 {
+				t.Errorf("a failed build left %v", entries)
+			}
+		})
 	}
 }
