@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/dirlock"
@@ -228,7 +229,9 @@ func checkReplaceable(dir, real string) error {
 // releaseFiles reads an msiforge manifest and returns the names of the
 // files its release consists of.
 func releaseFiles(path string) (map[string]bool, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO planted as manifest.json must not block the
+	// build; fstat then refuses anything but a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if os.IsNotExist(err) {
 		return nil, errors.New("no " + ManifestFile)
 	}
@@ -295,7 +298,8 @@ func verifyStaged(staging string, arts []packaging.Artifact) error {
 }
 
 func syncAndHash(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	// Read-write: Windows flushes only a file opened for writing.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return "", 0, err
 	}
