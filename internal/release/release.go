@@ -1,6 +1,7 @@
 // Package release runs the whole job for a config: render every target's
 // source, build it, and report what was written. The CLI's render and
-// build commands are thin wrappers over Render and Build.
+// build commands are thin wrappers over Render and Release; Release stages
+// the whole release, checks it and publishes it all at once (publish.go).
 package release
 
 import (
@@ -142,9 +143,11 @@ func Render(c *config.Config, dir string, opts Options) ([]string, error) {
 	return paths, nil
 }
 
-// Build renders and builds every target into the output directory. On an
-// error nothing half-written is left: each artifact is renamed into place
-// only when complete.
+// Build renders and builds every target's artifacts into opts.OutDir (the
+// config's output directory when empty), without manifest, checksums or
+// page. Release calls it on its staging directory; tests call it on an
+// empty directory of their own. On an error nothing half-written is left:
+// each artifact is renamed into place only when complete.
 func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options) ([]packaging.Artifact, error) {
 	srcs, err := Sources(c, opts.Archs)
 	if err != nil {
