@@ -108,6 +108,11 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Again, just before the swap: a file someone put into the output
+	// directory during the build would otherwise go with the old release.
+	if err := checkReplaceable(dir, real); err != nil {
+		return nil, err
+	}
 	if err := publish(staging, real); err != nil {
 		return nil, err
 	}
