@@ -268,3 +268,40 @@ func TestReleaseThroughSymlink(t *testing.T) {
 		t.Errorf("left next to the target: %v", s)
 	}
 }
+
+// meddling runs the real tools, but first drops a file of its own into the
+// output directory when the build reaches tool.
+type meddling struct {
+	execx.Runner
+	tool, file string
+}
+
+func (m meddling) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
+	if c.Name == m.tool {
+		os.WriteFile(m.file, []byte("mine"), 0o644)
+	}
+	return m.Runner.Run(ctx, c)
+}
+
+// TestFileAddedDuringTheBuildIsKept: a file someone puts into the output
+// directory while the build runs is not swapped away with the previous
+// release: the build refuses to publish.
+func TestFileAddedDuringTheBuildIsKept(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "makensis")
+	out := filepath.Join(t.TempDir(), "dist")
+	c := testutil.LoadExample(t, "x64")
+	if _, _, err := release1(t, execx.OS{}, c, out); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(out, "notes.txt")
+	_, _, err := release1(t, meddling{execx.OS{}, "makensis", notes}, c, out)
+	if err == nil || !strings.Contains(err.Error(), "holds files its msiforge release does not list: notes.txt") {
+		t.Fatalf("err = %v", err)
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+		t.Errorf("notes.txt: %q, %v", b, err)
+	}
+	if s := siblings(t, out); len(s) != 0 {
+		t.Errorf("left next to the output directory: %v", s)
+	}
+}
