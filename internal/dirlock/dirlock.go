@@ -12,10 +12,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // Holder is what the lock file records about the build holding it.
@@ -70,6 +73,10 @@ func Acquire(dir string) (*Lock, error) {
 		if err != nil {
 			return nil, fmt.Errorf("lock %s: %w", dir, err)
 		}
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %s is not a regular file; remove it", dir, p)
+		}
 		if err := lockFile(f); err != nil {
 			f.Close()
 			if errors.Is(err, errHeld) {
@@ -115,7 +122,12 @@ func writeHolder(f *os.File, b []byte) error {
 // after locking it, so an empty file is read again for a short while.
 func readHolder(p string) Holder {
 	for i := 0; i < 20; i++ {
-		b, err := os.ReadFile(p)
+		var b []byte
+		f, err := safefile.Open(p)
+		if err == nil {
+			b, err = io.ReadAll(io.LimitReader(f, 4096))
+			f.Close()
+		}
 		var h Holder
 		if err == nil && len(strings.TrimSpace(string(b))) > 0 && json.Unmarshal(b, &h) == nil {
 			return h

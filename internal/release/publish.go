@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/dirlock"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/manifest"
+	"github.com/msiforge/msiforge/internal/safefile"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -234,19 +234,18 @@ func checkReplaceable(dir, real string) error {
 // releaseFiles reads an msiforge manifest and returns the names of the
 // files its release consists of.
 func releaseFiles(path string) (map[string]bool, error) {
-	// O_NONBLOCK: a FIFO planted as manifest.json must not block the
-	// build; fstat then refuses anything but a regular file.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if os.IsNotExist(err) {
+	// safefile: a FIFO planted as manifest.json must not block the build.
+	f, err := safefile.Open(path)
+	var notRegular *safefile.NotRegularError
+	switch {
+	case os.IsNotExist(err):
 		return nil, errors.New("no " + ManifestFile)
-	}
-	if err != nil {
+	case errors.As(err, &notRegular):
+		return nil, errors.New(ManifestFile + " is not a regular file")
+	case err != nil:
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, errors.New(ManifestFile + " is not a regular file")
-	}
 	var m manifest.Manifest
 	if err := json.NewDecoder(io.LimitReader(f, 16<<20)).Decode(&m); err != nil || m.SchemaVersion < 1 || m.Build.Msiforge == "" {
 		return nil, errors.New(ManifestFile + " was not written by msiforge")

@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/msiforge/msiforge/internal/safefile"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -56,7 +56,7 @@ func checkPayload(files []*stagedFile) error {
 }
 
 func fileSum(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path) // a payload replaced by a FIFO must not block
 	if err != nil {
 		return "", err
 	}
