@@ -115,3 +115,56 @@ func TestKilledAndConcurrentBuilds(t *testing.T) {
 		t.Errorf("SHA256SUMS lists %d files, want the 4 of the x64 release", n)
 	}
 }
+
+// TestTerminatedBuild: SIGTERM in the EXE phase (before: an MSI without
+// EXE, manifest or checksums in the output directory) stops the build with
+// exit 143 and leaves the previous release and nothing else: no staging
+// directory, no lock file.
+func TestTerminatedBuild(t *testing.T) {
+	testutil.NeedTool(t, "go", "wixl", "msibuild", "msiinfo", "makensis")
+	bin := filepath.Join(t.TempDir(), "msiforge")
+	if b, err := exec.Command("go", "build", "-o", bin, "github.com/msiforge/msiforge/cmd/msiforge").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	cfg := filepath.Join(t.TempDir(), "example")
+	if err := testutil.WriteExample(cfg); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "dist")
+	msiforge := func(path string) *exec.Cmd {
+		cmd := exec.Command(bin, "build", "-f", filepath.Join(cfg, "msiforge.yaml"), "-o", out, "--arch", "x64")
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		return cmd
+	}
+	if b, err := msiforge(os.Getenv("PATH")).CombinedOutput(); err != nil {
+		t.Fatalf("first build: %v\n%s", err, b)
+	}
+	prev := snapshot(t, out)
+	marker := filepath.Join(t.TempDir(), "makensis-started")
+	fake := fakeTools(t, map[string]string{"makensis": fmt.Sprintf("case \"$1\" in -VERSION) echo v3.09; exit 0;; esac\ntouch '%s'\nsleep 60\n", marker)})
+	slow := msiforge(fake + string(os.PathListSeparator) + os.Getenv("PATH"))
+	var stderr bytes.Buffer
+	slow.Stderr = &stderr
+	if err := slow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Process.Kill()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(marker); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow build never reached makensis:\n%s", &stderr)
+		}
+	}
+	slow.Process.Signal(syscall.SIGTERM)
+	err := slow.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 143 {
+		t.Errorf("SIGTERM: err %v, want exit 143\n%s", err, &stderr)
+	}
+	sameRelease(t, out, prev)
+	if s := siblings(t, out); len(s) != 0 {
+		t.Errorf("after SIGTERM, next to the output directory: %v", s)
+	}
+}
