@@ -142,6 +142,11 @@ func outputDir(dir string) (string, error) {
 	if filepath.Dir(abs) == abs {
 		return "", fmt.Errorf("output directory %s: a file-system root cannot be replaced by a release; choose a directory inside it", dir)
 	}
+	// One directory, one lock: the parent is resolved too, so two
+	// spellings of the same place (through a symbolic link) share the lock.
+	if parent, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(parent, filepath.Base(abs))
+	}
 	fi, err := os.Lstat(abs)
 	switch {
 	case os.IsNotExist(err):

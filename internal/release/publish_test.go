@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/dirlock"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
@@ -303,5 +304,25 @@ func TestFileAddedDuringTheBuildIsKept(t *testing.T) {
 	}
 	if s := siblings(t, out); len(s) != 0 {
 		t.Errorf("left next to the output directory: %v", s)
+	}
+}
+
+// TestOneLockPerDirectory: the same output directory named through a
+// linked parent is locked by a build into its plain name.
+func TestOneLockPerDirectory(t *testing.T) {
+	base := t.TempDir()
+	os.MkdirAll(filepath.Join(base, "real"), 0o755)
+	if err := os.Symlink(filepath.Join(base, "real"), filepath.Join(base, "link")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := dirlock.Acquire(filepath.Join(base, "real", "dist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	_, _, err = release1(t, &fakeRunner{err: errors.New("must not run")}, testutil.LoadExample(t, "x64"), filepath.Join(base, "link", "dist"))
+	var held *dirlock.HeldError
+	if !errors.As(err, &held) {
+		t.Fatalf("err = %v, want the lock held", err)
 	}
 }
