@@ -346,10 +346,10 @@ func publish(staging, real string) error {
 			if err = os.Rename(real, prev); err == nil {
 				if err = os.Rename(staging, real); err != nil {
 					os.Rename(prev, real)
-				} else {
-					// staging is removed by the caller: move the old
-					// release there so both paths clean up the same way.
-					err = os.Rename(prev, staging)
+				} else if os.Rename(prev, staging) != nil {
+					// Published; the old release normally goes where the
+					// caller removes it (staging), else it goes here.
+					os.RemoveAll(prev)
 				}
 			}
 		} else {
