@@ -187,6 +187,7 @@ func ConsoleNames(m *wix.Console) []Name {
 	for _, f := range m.Files {
 		out = append(out, Name{Table: "File", Key: f.ID, Cells: map[string]string{"FileName": f.Name}, What: "payload file " + f.Name})
 	}
+	out = append(out, identity(m.ProductName, m.Manufacturer, m.Version)...)
 	out = append(out,
 		Name{Table: "Directory", Key: "INSTALLDIR", Cells: map[string]string{"DefaultDir": m.ProductName}, What: "install folder (product.name)"},
 		Name{Table: "Directory", Cells: map[string]string{"DefaultDir": m.Manufacturer}, What: "manufacturer folder (product.manufacturer)"},
@@ -208,6 +209,7 @@ func VSCNames(m *wix.VSC) []Name {
 	for _, f := range m.Files() {
 		out = append(out, Name{Table: "File", Key: f.ID, Cells: map[string]string{"FileName": f.Name}, What: "vsc file " + f.Name})
 	}
+	out = append(out, identity(m.ProductName, m.Manufacturer, m.Version)...)
 	return append(out,
 		Name{Table: "Directory", Key: "INSTALLDIR", Cells: map[string]string{"DefaultDir": m.RoleFolder}, What: "role folder"},
 		Name{Table: "Directory", Cells: map[string]string{"DefaultDir": m.VSCFolder}, What: "VSC folder (product.name)"},
@@ -232,4 +234,17 @@ func readBack(job Job, path string, payload []*stagedFile) error {
 		}
 	}
 	return checkPayload(payload)
+}
+
+// identity is the product's name, manufacturer and version in the
+// Property table (what Programs and Features shows).
+func identity(name, manufacturer, version string) []Name {
+	prop := func(p, v, what string) Name {
+		return Name{Table: "Property", Key: p, Cells: map[string]string{"Value": v}, What: what}
+	}
+	return []Name{
+		prop("ProductName", name, "product name (product.name)"),
+		prop("Manufacturer", manufacturer, "manufacturer (product.manufacturer)"),
+		prop("ProductVersion", version, "version (product.version)"),
+	}
 }

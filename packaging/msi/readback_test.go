@@ -91,6 +91,8 @@ func TestReadBack(t *testing.T) {
 			`settings key (product.manufacturer, product.name): no Registry row has Key "Software\\Example Corp\\Example Support Console"`},
 		{"install folder", "UPDATE `Directory` SET `DefaultDir` = 'EXAMPL~1|Example' WHERE `Directory` = 'INSTALLDIR'",
 			`install folder (product.name): Directory row INSTALLDIR is damaged: DefaultDir is "Example", want "Example Support Console"`},
+		{"damaged product name", "UPDATE `Property` SET `Value` = 'Example Support Consol?' WHERE `Property` = 'ProductName'",
+			`product name (product.name): Property row ProductName is damaged: Value is "Example Support Consol?", want "Example Support Console"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := msi.ReadBack(edited(t, console, tc.sql), cn)
