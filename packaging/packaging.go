@@ -105,23 +105,34 @@ func Commit(tmp, out string) (size int64, sum string, err error) {
 // CopyFile copies src to dst (creating dst's directory), for staging
 // payload files into a build directory.
 func CopyFile(src, dst string) error {
+	_, err := CopyFileSum(src, dst)
+	return err
+}
+
+// CopyFileSum is CopyFile that also returns the SHA-256 of the bytes it
+// read, so a later read of src can tell whether src changed meanwhile.
+func CopyFileSum(src, dst string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
+		return "", err
 	}
 	in, err := safefile.Open(src)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer in.Close()
 	out, err := os.Create(dst)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(out, h), in); err != nil {
 		out.Close()
-		return fmt.Errorf("copy %s: %w", src, err)
+		return "", fmt.Errorf("copy %s: %w", src, err)
 	}
-	return out.Close()
+	if err := out.Close(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // DefaultEpoch is the time recorded in the artifacts when

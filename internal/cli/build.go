@@ -14,7 +14,7 @@ import (
 func newBuildCmd(env *Env) *cobra.Command {
 	var cfgPath, outDir string
 	var archs []string
-	var asJSON bool
+	var asJSON, verbose bool
 	var keys sign.KeySource
 	cmd := &cobra.Command{
 		Use:   "build [-f msiforge.yaml] [-o DIR] [--arch x86,x64] [--json]",
@@ -28,8 +28,13 @@ into <name>-<version>-<arch>.exe, builds the VSC driver packages
 writes them, manifest.json, SHA256SUMS and index.html into the output
 directory (output.dir of the config unless -o is given).
 
-Each MSI is written to a temporary file and renamed when complete, so an
-interrupted or failed build leaves no partial artifact.
+The release is built in a staging directory next to the output directory
+and replaces it in one rename only when every artifact was built and read
+back, so a failed or interrupted build (kill -9 included) leaves the
+previous release as it was. Files of the previous release the new one does
+not have are gone. An output directory that is not empty and holds no
+msiforge release is refused, never replaced. The output directory is locked
+while a build runs: a second build into it fails at once, naming the first.
 
 Builds are reproducible: the same config and payload give byte-identical
 MSIs. SOURCE_DATE_EPOCH (seconds since 1970) sets the time recorded in
@@ -50,7 +55,7 @@ anything is built.`,
 			if err != nil {
 				return err
 			}
-			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch}
+			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose}
 			// Key flags replace the config's signing section.
 			allowWeak := keys.AllowWeak
 			if keys.IsZero() {
@@ -68,21 +73,14 @@ anything is built.`,
 				}
 				opts.Signer, opts.SignPayload = release.NewSigner(s), *c.Signing.SignPayload
 			}
-			arts, err := release.Build(cmd.Context(), env.Run, c, opts)
+			res, err := release.Release(cmd.Context(), env.Run, c, opts, version())
 			if err != nil {
 				return err
 			}
-			dir := outDir
-			if dir == "" {
-				dir = c.OutputDir()
-			}
-			written, err := release.Record(cmd.Context(), env.Run, c, arts, dir, version(), epoch)
-			if err != nil {
-				return err
-			}
-			for _, p := range written {
+			for _, p := range res.Records {
 				env.progress("wrote " + p)
 			}
+			arts := res.Artifacts
 			if asJSON {
 				return writeJSON(env, arts)
 			}
@@ -96,6 +94,7 @@ anything is built.`,
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
 	addKeyFlags(cmd, &keys)
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
 	return cmd
 }

@@ -1,6 +1,7 @@
 // Package release runs the whole job for a config: render every target's
 // source, build it, and report what was written. The CLI's render and
-// build commands are thin wrappers over Render and Build.
+// build commands are thin wrappers over Render and Release; Release stages
+// the whole release, checks it and publishes it all at once (publish.go).
 package release
 
 import (
@@ -43,6 +44,15 @@ type Options struct {
 	// Epoch is the time recorded in the artifacts; zero means DefaultEpoch.
 	Epoch    time.Time
 	Progress func(msg string) // receives one line per step; may be nil
+	// Verbose also sends Progress the read-back's listing of rows the
+	// config did not ask for (a custom template's additions).
+	Verbose bool
+}
+
+func (o Options) verbose(msg string) {
+	if o.Verbose {
+		o.progress("%s", msg)
+	}
 }
 
 func (o Options) progress(format string, args ...any) {
@@ -133,9 +143,11 @@ func Render(c *config.Config, dir string, opts Options) ([]string, error) {
 	return paths, nil
 }
 
-// Build renders and builds every target into the output directory. On an
-// error nothing half-written is left: each artifact is renamed into place
-// only when complete.
+// Build renders and builds every target's artifacts into opts.OutDir (the
+// config's output directory when empty), without manifest, checksums or
+// page. Release calls it on its staging directory; tests call it on an
+// empty directory of their own. On an error nothing half-written is left:
+// each artifact is renamed into place only when complete.
 func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options) ([]packaging.Artifact, error) {
 	srcs, err := Sources(c, opts.Archs)
 	if err != nil {
@@ -155,9 +167,9 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		}
 		var a packaging.Artifact
 		if s.VSC != nil {
-			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload})
+			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose})
 		} else {
-			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload,
+			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
 				Check: func(_ context.Context, path string) error { return check.Build(path) }})
 		}
 		if err != nil {

@@ -48,6 +48,11 @@ type Job struct {
 	// Check, when set, inspects the fixed-up MSI before it is signed and
 	// written; an error fails the build (the console's matrix check).
 	Check func(ctx context.Context, path string) error
+	// Names the config asked for, each of which the read-back must find
+	// intact in the package (see ReadBack); Log, when set, receives the
+	// rows no name accounts for (a custom template's additions).
+	Names []Name
+	Log   func(msg string)
 }
 
 // PackageInfo is what Build needs to know about the package itself.
@@ -75,6 +80,7 @@ func ConsoleJob(job Job) Job {
 		job.Files = append(job.Files, icon)
 	}
 	job.Fixes = func(packageCode string, epoch time.Time) []Fix { return ConsoleFixes(m, packageCode, epoch) }
+	job.Names = ConsoleNames(m)
 	return job
 }
 
@@ -100,11 +106,14 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	// never share a PackageCode.
 	content := sha256.New()
 	content.Write(job.Source)
+	var payload []*stagedFile
 	for _, f := range staged {
 		dst := filepath.Join(work, filepath.FromSlash(f.Source))
-		if err := packaging.CopyFile(f.Path, dst); err != nil {
+		sf, err := stage(f.Name, f.Path, dst)
+		if err != nil {
 			return packaging.Artifact{}, fmt.Errorf("stage payload: %w", err)
 		}
+		payload = append(payload, sf)
 		if job.Signer != nil && job.SignPayload && !f.NoSign && packaging.IsPE(dst) {
 			if _, err := job.Signer.Sign(ctx, dst); err != nil {
 				return packaging.Artifact{}, fmt.Errorf("sign payload %s: %w", f.Name, err)
@@ -115,6 +124,9 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 			return packaging.Artifact{}, err
 		}
 		if err := hashFile(content, f.Source, dst); err != nil {
+			return packaging.Artifact{}, err
+		}
+		if err := sf.packaged(); err != nil {
 			return packaging.Artifact{}, err
 		}
 	}
@@ -134,6 +146,9 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		if err := job.Check(ctx, tmp); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 		}
+	}
+	if err := readBack(job, tmp, payload); err != nil {
+		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
 	var sig *packaging.Signature
 	if job.Signer != nil {

@@ -25,6 +25,7 @@ type Job struct {
 	Epoch       time.Time
 	Signer      packaging.Signer // signs the service executable and the MSI
 	SignPayload bool
+	Log         func(msg string) // receives the read-back's extra rows; may be nil
 }
 
 // Kind is the artifact kind of a role.
@@ -48,6 +49,8 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		Epoch:       job.Epoch,
 		Signer:      job.Signer,
 		SignPayload: job.SignPayload,
+		Names:       msi.VSCNames(m),
+		Log:         job.Log,
 	})
 }
 
