@@ -340,14 +340,14 @@ func TestParseClearMessages(t *testing.T) {
 // hostileStrings are values a compiler would expand or the package's code
 // page cannot hold.
 var hostileStrings = map[string]string{
-	"$(env.MSIFORGE_PW)":     `contains "$(", which wixl's preprocessor would expand`,
-	"$$(env.MSIFORGE_PW)":    `contains "$(", which wixl's preprocessor would expand`,
-	"A $(var.X)":             `contains "$(", which wixl's preprocessor would expand`,
-	"A $(sys.CURRENTDIR)":    `contains "$(", which wixl's preprocessor would expand`,
-	"Файл":                   "contains U+0424 (Ф), which the package's code page (Windows-1252, Western European) cannot hold",
-	"製品":                     "contains U+88FD (製), which the package's code page",
-	"A\u2028B":               "U+2028 (a line or paragraph separator), which the package's code page",
-	"A\u202EB":               "U+202E (a bidirectional text control), which the package's code page",
+	"$(env.MSIFORGE_PW)":  `contains "$(", which wixl's preprocessor would expand`,
+	"$$(env.MSIFORGE_PW)": `contains "$(", which wixl's preprocessor would expand`,
+	"A $(var.X)":          `contains "$(", which wixl's preprocessor would expand`,
+	"A $(sys.CURRENTDIR)": `contains "$(", which wixl's preprocessor would expand`,
+	"Файл":                "contains U+0424 (Ф), which the package's code page (Windows-1252, Western European) cannot hold",
+	"製品":                  "contains U+88FD (製), which the package's code page",
+	"A\u2028B":            "U+2028 (a line or paragraph separator), which the package's code page",
+	"A\u202EB":            "U+202E (a bidirectional text control), which the package's code page",
 }
 
 // TestParseRefusesExpandableAndForeignText: every string field that reaches

@@ -127,7 +127,7 @@ func (k *keyPath) path() string {
 // field path of every value's line for the type errors.
 type shape struct {
 	errs  []problem
-	paths map[int]string      // line → field path of the value on it
+	paths map[int]string       // line → field path of the value on it
 	types map[int]reflect.Type // line → the Go type wanted there
 }
 

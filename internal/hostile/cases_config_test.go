@@ -205,7 +205,7 @@ func TestConfig(t *testing.T) {
 			Name: "long names: a MAX_PATH warning, and the build goes on",
 			Setup: func(t *testing.T, dir string) []string {
 				Edit(t, dir, "manufacturer: Example Corp", "manufacturer: "+strings.Repeat("M", 100))
-				payloadNamed(strings.Repeat("r", 100) + ".txt")(t, dir)
+				payloadNamed(strings.Repeat("r", 100)+".txt")(t, dir)
 				return []string{"render", "-f", "example/msiforge.yaml", "-o", "out", "--arch", "x64"}
 			},
 			Code: 0,
