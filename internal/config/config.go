@@ -215,36 +215,18 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("%s: %d problem%s:\n%s", e.File, n, s, strings.Join(e.Problems, "\n"))
 }
 
-var (
-	yamlLineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
-)
+var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-// yamlError turns the YAML library's errors into msiforge's "file:line:
-// message" form; type errors (unknown fields, wrong types) are all reported
-// at once, like validation problems.
+// yamlError turns the YAML library's syntax errors into msiforge's
+// "file:line: message" form. The library leaves the line out when the
+// error's mark is on the first line (its zero-based line 0: parser.fail in
+// go.yaml.in/yaml/v3's yaml.go), so no line means line 1.
 func yamlError(name string, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		ve := &ValidationError{File: name}
-		for _, e := range te.Errors {
-			ve.Problems = append(ve.Problems, "  "+locate(name, e))
-		}
-		return ve
+	msg := strings.TrimSpace(err.Error())
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("%s:%s: %s", name, m[1], m[2])
 	}
-	return errors.New(locate(name, err.Error()))
-}
-
-func locate(name, msg string) string {
-	m := yamlLineRE.FindStringSubmatch(strings.TrimSpace(msg))
-	if m == nil {
-		return name + ": " + strings.TrimPrefix(msg, "yaml: ")
-	}
-	text := m[2]
-	if f := unknownFieldRE.FindStringSubmatch(text); f != nil {
-		text = fmt.Sprintf("unknown field %q in %s (see the configuration reference in README.md)", f[1], strings.ToLower(f[2]))
-	}
-	return fmt.Sprintf("%s:%s: %s", name, m[1], text)
+	return fmt.Errorf("%s:1: %s", name, strings.TrimPrefix(msg, "yaml: "))
 }
 
 func (c *Config) applyDefaults() {
