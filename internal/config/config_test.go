@@ -495,3 +495,18 @@ func TestParseWarnsPathBudget(t *testing.T) {
 		t.Errorf("good config: warnings %q, err %v", c2.Warnings, err)
 	}
 }
+
+// TestParseLengthLimits: free texts have a length limit (a 20 MB
+// description crashed wixl), stated in the message.
+func TestParseLengthLimits(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{strings.Replace(good, "console:\n", "  description: "+strings.Repeat("d", 1025)+"\nconsole:\n", 1), "product.description: is 1025 characters long; at most 1024 are allowed"},
+		{strings.Replace(good, "console:\n", "  help_url: https://example.com/"+strings.Repeat("u", 2048)+"\nconsole:\n", 1), "product.help_url: is 2068 characters long; at most 2048 are allowed"},
+		{good + "output:\n  name: " + strings.Repeat("o", 201) + "\n", "output.name: is 201 characters long; at most 200 are allowed"},
+		{strings.Replace(good, "console:\n", "  icon: \"$(env.HOME).ico\"\nconsole:\n", 1), `product.icon: file name "$(env.HOME).ico" contains "$("`},
+	} {
+		if _, err := config.Parse([]byte(tc.yaml), "msiforge.yaml", dir(t)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
+	}
+}

@@ -41,6 +41,8 @@ func (v *validator) warnf(path, format string, args ...any) {
 const (
 	maxProductName = 63 // Windows Installer's limit for ProductName in ARP
 	maxName        = 127
+	maxURL         = 2048 // what browsers and ARP handle everywhere
+	maxStem        = 200  // file names hold 255 bytes; "-vsc-representative-255.255.65535-arm64.msi" is 43
 )
 
 var (
@@ -71,7 +73,10 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	}
 	v.description("product.description", p.Description)
 	if p.Icon != "" {
-		if !v.text("product.icon", filepath.Base(p.Icon), 0) {
+		// Only the file's content goes into the package, but its name is
+		// written into the WiX source (SourceFile).
+		if base := filepath.Base(p.Icon); strings.Contains(base, "$(") {
+			v.addf("product.icon", "file name %q contains \"$(\", which wixl's preprocessor would expand as a variable; rename the file", base)
 		} else if !strings.EqualFold(filepath.Ext(p.Icon), ".ico") {
 			v.addf("product.icon", "%q is not an .ico file", p.Icon)
 		} else {
@@ -93,8 +98,11 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 
 	c.validateSigning(v)
 
-	if !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == "") { // derived from product.name, reported already
+	switch {
+	case !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == ""): // derived from product.name, reported already
 		v.addf("output.name", "%q is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)", c.Output.Name)
+	case len(c.Output.Name) > maxStem:
+		v.addf("output.name", "is %d characters long; at most %d are allowed (the artifact names add up to 43 more)", len(c.Output.Name), maxStem)
 	}
 	return v.errs
 }
@@ -322,6 +330,10 @@ func (v *validator) bit(path string, n int) {
 
 func (v *validator) url(path, s string) {
 	if s == "" {
+		return
+	}
+	if n := len([]rune(s)); n > maxURL {
+		v.addf(path, "is %d characters long; at most %d are allowed", n, maxURL)
 		return
 	}
 	u, err := url.Parse(s)

@@ -134,6 +134,20 @@ func TestConfig(t *testing.T) {
 			Out:    []string{},
 		},
 		{
+			Name: "more files than a cabinet counts",
+			Setup: func(t *testing.T, dir string) []string {
+				names := make([]string, 65536)
+				for i := range names {
+					names[i] = fmt.Sprintf("f%05d.txt", i)
+				}
+				Edit(t, dir, "x64:   [build/x64/ExampleConsole.exe, README.txt]", "x64:   [build/x64/ExampleConsole.exe, "+strings.Join(names, ", ")+"]")
+				return build
+			},
+			Code:   1,
+			Stderr: []string{"console.payload.x64: lists 65537 files; a cabinet holds at most 65535 (its file count is 16-bit)"},
+			Out:    []string{},
+		},
+		{
 			Name:   "SOURCE_DATE_EPOCH after 2107",
 			Setup:  func(t *testing.T, dir string) []string { return build },
 			Env:    map[string]string{"SOURCE_DATE_EPOCH": "4354819200"},
