@@ -336,7 +336,7 @@ func TestConfigStringsNeverExpand(t *testing.T) {
 		{"$%X%", false, true},
 	}
 	for _, f := range fields {
-		built := 0
+		built, attempted := 0, 0
 		for i, val := range values {
 			v := val.v
 			if f.wrap != nil {
@@ -348,6 +348,9 @@ func TestConfigStringsNeverExpand(t *testing.T) {
 			// The value stays out of the test name: t.TempDir uses it.
 			t.Run(fmt.Sprintf("%s/%d", f.path, i), func(t *testing.T) {
 				t.Logf("%s = %q", f.path, v)
+				if val.build {
+					attempted++
+				}
 				dir := t.TempDir()
 				if err := testutil.WriteExample(filepath.Join(dir, "example")); err != nil {
 					t.Fatal(err)
@@ -393,7 +396,7 @@ func TestConfigStringsNeverExpand(t *testing.T) {
 				}
 			})
 		}
-		if built == 0 && f.path != "output.name" {
+		if built == 0 && attempted > 0 && f.path != "output.name" {
 			t.Errorf("%s: no value built, so the literal path was not exercised", f.path)
 		}
 	}
