@@ -510,3 +510,16 @@ func TestParseLengthLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestParseAnchors: anchors, aliases and merge keys still work.
+func TestParseAnchors(t *testing.T) {
+	y := strings.Replace(withVSC, "      x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n      x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer:",
+		"      x64: &files {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n      x86: {<<: *files}\n  customer:", 1)
+	c, err := config.Parse([]byte(y), "msiforge.yaml", dir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.VSC.Representative.Files["x86"].SYS; got != "vsc/vsc.sys" {
+		t.Errorf("merged x86 files: sys = %q", got)
+	}
+}

@@ -156,6 +156,9 @@ func (s *shape) walk(n *yaml.Node, t reflect.Type, path string) {
 			names = append(names, tag)
 		}
 		s.mapping(n, path, func(key *yaml.Node, value *yaml.Node) bool {
+			if key.Tag == "!!merge" { // "<<: *anchor": the decoder merges it
+				return true
+			}
 			f, ok := fields[key.Value]
 			if !ok {
 				where := "the top level"
