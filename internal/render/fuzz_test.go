@@ -36,8 +36,27 @@ func FuzzRender(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	c := testutil.LoadExample(f, "x64")
+	c := testutil.LoadExampleWithVSC(f, "x64")
 	f.Fuzz(func(t *testing.T, s string) {
+		v, err := wix.NewVSC(c, "representative", "x64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.ProductName, v.Manufacturer, v.DisplayName, v.ServiceDescription, v.VSCFolder = s, s, s, s, s
+		v.RegistryKey = `Software\` + s
+		if src, err := ts.Render("msi/vsc.wxs.tmpl", v); err != nil {
+			if render.XMLSafe(s) == nil {
+				t.Fatalf("%q: VSC source refused although XMLSafe accepts it: %v", s, err)
+			}
+		} else {
+			attrs := checkXML(t, s, src)
+			for _, k := range []string{"Product@Name", "Package@Manufacturer", "ServiceInstall@DisplayName", "ServiceInstall@Description", "Directory[VSCDIR]@Name"} {
+				if got, ok := attrs[k]; (!ok && !(s == "" && k == "ServiceInstall@Description")) || got != s {
+					t.Errorf("VSC %s reads back as %q, want %q", k, got, s)
+				}
+			}
+		}
+
 		m, err := wix.NewConsole(c, "x64")
 		if err != nil {
 			t.Fatal(err)
@@ -73,11 +92,28 @@ func FuzzRender(f *testing.F) {
 	})
 }
 
-// checkWixl reads the rendered WiX source as wixl would: an XML parse,
-// then its preprocessor on every attribute and text node.
+// checkWixl checks the console's WiX source (see checkXML).
 func checkWixl(t *testing.T, s string, src []byte) {
 	t.Helper()
-	attrs := map[string]string{} // "Element@Attr" of the first such element (or with Id=…)
+	attrs := checkXML(t, s, src)
+	for _, k := range []string{"Product@Name", "Product@Manufacturer", "Package@Comments", "Package@Manufacturer",
+		"Property[ARPHELPLINK]@Value", "Property[ARPURLINFOABOUT]@Value", "Shortcut@Name", "File@Name", "Directory[ShortcutFolder]@Name"} {
+		if got, ok := attrs[k]; (!ok && !(s == "" && strings.HasPrefix(k, "Property"))) || got != s { // an empty URL is left out
+			t.Errorf("%s reads back as %q, want %q", k, got, s)
+		}
+	}
+	if got, want := attrs["RegistryValue@Key"], `Software\`+s+`\`+s; got != want {
+		t.Errorf("RegistryValue@Key reads back as %q, want %q", got, want)
+	}
+}
+
+// checkXML reads a rendered WiX source as wixl would: an XML parse, then
+// its preprocessor on every attribute and text node, which must find
+// nothing to expand. It returns the attributes as wixl sees them, by
+// "Element@Attr" and "Element[Id]@Attr" (the first of each).
+func checkXML(t *testing.T, s string, src []byte) map[string]string {
+	t.Helper()
+	attrs := map[string]string{}
 	d := xml.NewDecoder(bytes.NewReader(src))
 	for {
 		tok, err := d.Token()
@@ -112,15 +148,7 @@ func checkWixl(t *testing.T, s string, src []byte) {
 			}
 		}
 	}
-	for _, k := range []string{"Product@Name", "Product@Manufacturer", "Package@Comments", "Package@Manufacturer",
-		"Property[ARPHELPLINK]@Value", "Property[ARPURLINFOABOUT]@Value", "Shortcut@Name", "File@Name", "Directory[ShortcutFolder]@Name"} {
-		if got, ok := attrs[k]; (!ok && !(s == "" && strings.HasPrefix(k, "Property"))) || got != s { // an empty URL is left out
-			t.Errorf("%s reads back as %q, want %q", k, got, s)
-		}
-	}
-	if got, want := attrs["RegistryValue@Key"], `Software\`+s+`\`+s; got != want {
-		t.Errorf("RegistryValue@Key reads back as %q, want %q", got, want)
-	}
+	return attrs
 }
 
 // checkNSIS reads the rendered script as makensis would, within the rules
