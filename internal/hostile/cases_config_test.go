@@ -198,10 +198,17 @@ func TestConfig(t *testing.T) {
 			Out:    []string{},
 		},
 		{
-			Name:   "20 MB description (crashed wixl)",
+			Name:   "20 MB description (crashed wixl): the config's size cap",
 			Setup:  set("description: Remote support console (example)", "description: "+strings.Repeat("d", 20<<20)),
 			Code:   1,
-			Stderr: []string{"product.description: is 20971520 characters long; at most 1024 are allowed"},
+			Stderr: []string{"larger than 1 MiB"},
+			Out:    []string{},
+		},
+		{
+			Name:   "long description under the size cap",
+			Setup:  set("description: Remote support console (example)", "description: "+strings.Repeat("d", 500000)),
+			Code:   1,
+			Stderr: []string{"product.description: is 500000 characters long; at most 1024 are allowed"},
 			Out:    []string{},
 		},
 		{
