@@ -58,6 +58,8 @@ FUZZTIME ?= 15s
 fuzz:
 	$(GO) test ./internal/msi -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cond -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
 
 # golden rewrites the golden files; review the diff like code.
 golden: payload

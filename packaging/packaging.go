@@ -140,18 +140,27 @@ func CopyFileSum(src, dst string) (string, error) {
 // are reproducible by default.
 var DefaultEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// minEpoch is the earliest time a cabinet (DOS date) can record.
-var minEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+// The cabinet stores file times as MS-DOS dates and times: years 1980 to
+// 2107 (7 bits from 1980) and seconds in steps of two ("Microsoft Cabinet
+// Format", CFFILE date and time; DosDateTimeToFileTime:
+// https://learn.microsoft.com/en-us/windows/win32/api/winbase/nf-winbase-dosdatetimetofiletime).
+// A later time wraps to the 1980s, silently.
+var (
+	MinEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxEpoch = time.Date(2107, 12, 31, 23, 59, 58, 0, time.UTC)
+)
 
 // ParseEpoch reads SOURCE_DATE_EPOCH (seconds since 1970, UTC); "" gives
-// DefaultEpoch.
+// DefaultEpoch. A value outside the cabinet's date range is refused with
+// the range.
 func ParseEpoch(s string) (time.Time, error) {
 	if s == "" {
 		return DefaultEpoch, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < minEpoch.Unix() || n > 1<<33 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not allowed: want seconds since 1970 between %d (1980-01-01, the earliest a cabinet records) and %d", s, minEpoch.Unix(), int64(1)<<33)
+	if err != nil || n < MinEpoch.Unix() || n > MaxEpoch.Unix() {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not allowed: want whole seconds since 1970 from %d (%s) to %d (%s), the dates a cabinet can record",
+			s, MinEpoch.Unix(), MinEpoch.Format(time.RFC3339), MaxEpoch.Unix(), MaxEpoch.Format(time.RFC3339))
 	}
 	return time.Unix(n, 0).UTC(), nil
 }

@@ -51,6 +51,9 @@ anything is built.`,
 			if err != nil {
 				return err
 			}
+			for _, w := range c.Warnings {
+				env.Log.Print("warning: " + w)
+			}
 			epoch, err := packaging.ParseEpoch(env.Getenv("SOURCE_DATE_EPOCH"))
 			if err != nil {
 				return err

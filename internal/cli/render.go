@@ -30,6 +30,9 @@ compile them. Payload files are referenced relative to the build directory
 			if err != nil {
 				return err
 			}
+			for _, w := range c.Warnings {
+				env.Log.Print("warning: " + w)
+			}
 			paths, err := release.Render(c, outDir, release.Options{Archs: archs, Progress: env.progress})
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -34,6 +35,10 @@ type Config struct {
 	// Dir is the directory of the config file; relative paths in the
 	// config are resolved against it. Not part of the YAML.
 	Dir string `yaml:"-"`
+	// Warnings are findings that do not stop a build ("file:line: path:
+	// message"), such as a path that may exceed MAX_PATH; build prints
+	// them.
+	Warnings []string `yaml:"-"`
 }
 
 // Product describes the product as Windows Installer shows it.
@@ -110,46 +115,89 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes exactly one strict YAML document named name (used in
 // messages), applies defaults, resolves relative paths against dir and
-// validates the result.
+// validates the result. Every problem is reported at once: characters a
+// config may not hold, duplicate and unknown keys, values of the wrong
+// type and the validation rules, each with its line and field.
 func Parse(data []byte, name, dir string) (*Config, error) {
+	if errs := scanRaw(data); len(errs) > 0 {
+		return nil, problems(name, errs)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, yamlError(name, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty config (start from 'msiforge init')", name)
 	}
-	// Peek at the version leniently first, so a config from a newer
-	// msiforge gets a useful message rather than a list of unknown fields.
-	var peek struct {
-		Version any `yaml:"version"`
-	}
-	_ = doc.Decode(&peek)
-	if peek.Version != 1 {
-		line := lineOf(&doc, "version")
-		return nil, fmt.Errorf("%s:%d: version: %v is not supported (this msiforge reads version: 1)", name, line, orMissing(peek.Version))
-	}
-
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true) // a misspelt key is an error, not silently ignored
-	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return nil, yamlError(name, err)
-	}
 	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: want one YAML document, found more", name)
 	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: the config must be a mapping of keys (version:, product:, console:, ...)", name, root.Line)
+	}
+	sh := &shape{paths: map[int]string{}, types: map[int]reflect.Type{}}
+	sh.walk(root, reflect.TypeOf(Config{}), "")
+	errs := sh.errs
+
+	// The version first: a config from a newer msiforge gets a useful
+	// message rather than a list of unknown fields.
+	versionLine := lineOf(&doc, "version")
+	switch v := child(root, "version"); {
+	case v == nil:
+		errs = append(errs, problem{line: root.Line, msg: "version: is required: write \"version: 1\" as the first line"})
+	case v.Kind != yaml.ScalarNode:
+		errs = append(errs, problem{line: versionLine, msg: "version: must be the number 1"})
+	case v.Tag == "!!int" && v.Value == "1":
+	case v.Tag == "!!int":
+		return nil, fmt.Errorf("%s:%d: version: %s is not supported (this msiforge reads version: 1)", name, versionLine, v.Value)
+	default:
+		errs = append(errs, problem{line: versionLine, msg: fmt.Sprintf("version: %q is %s; it must be the number 1, without quotes", v.Value, tagName(v.Tag))})
+	}
+	if v := child(root, "version"); v != nil {
+		v.Tag, v.Value, v.Kind, v.Content = "!!int", "1", yaml.ScalarNode, nil // reported above; decode the rest
+	}
+
+	var c Config
+	typeLines := map[int]bool{}
+	if err := doc.Decode(&c); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, yamlError(name, err)
+		}
+		for _, e := range te.Errors {
+			p := sh.typeProblem(e)
+			typeLines[p.line] = true
+			errs = append(errs, p)
+		}
+	}
 	c.Dir = dir
 	c.applyDefaults()
-	if errs := c.validate(&doc); len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].line < errs[j].line })
-		msgs := make([]string, len(errs))
-		for i, e := range errs {
-			msgs[i] = fmt.Sprintf("  %s:%d: %s", name, e.line, e.msg)
+	warns := []problem(nil)
+	for _, p := range c.validate(&doc, &warns) {
+		if !typeLines[p.line] { // that value's type is wrong: said already
+			errs = append(errs, p)
 		}
-		return nil, &ValidationError{File: name, Problems: msgs}
+	}
+	if len(errs) > 0 {
+		return nil, problems(name, errs)
+	}
+	sortProblems(warns)
+	for _, w := range warns {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s:%d: %s", name, w.line, w.msg))
 	}
 	return &c, nil
+}
+
+// problems is the ValidationError of errs, sorted by line.
+func problems(name string, errs []problem) *ValidationError {
+	sortProblems(errs)
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = fmt.Sprintf("  %s:%d: %s", name, e.line, e.msg)
+	}
+	return &ValidationError{File: name, Problems: msgs}
 }
 
 // ValidationError lists every problem found in a config.
@@ -167,43 +215,18 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("%s: %d problem%s:\n%s", e.File, n, s, strings.Join(e.Problems, "\n"))
 }
 
-func orMissing(v any) any {
-	if v == nil {
-		return "(missing)"
-	}
-	return v
-}
+var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-var (
-	yamlLineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
-)
-
-// yamlError turns the YAML library's errors into msiforge's "file:line:
-// message" form; type errors (unknown fields, wrong types) are all reported
-// at once, like validation problems.
+// yamlError turns the YAML library's syntax errors into msiforge's
+// "file:line: message" form. The library leaves the line out when the
+// error's mark is on the first line (its zero-based line 0: parser.fail in
+// go.yaml.in/yaml/v3's yaml.go), so no line means line 1.
 func yamlError(name string, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		ve := &ValidationError{File: name}
-		for _, e := range te.Errors {
-			ve.Problems = append(ve.Problems, "  "+locate(name, e))
-		}
-		return ve
+	msg := strings.TrimSpace(err.Error())
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("%s:%s: %s", name, m[1], m[2])
 	}
-	return errors.New(locate(name, err.Error()))
-}
-
-func locate(name, msg string) string {
-	m := yamlLineRE.FindStringSubmatch(strings.TrimSpace(msg))
-	if m == nil {
-		return name + ": " + strings.TrimPrefix(msg, "yaml: ")
-	}
-	text := m[2]
-	if f := unknownFieldRE.FindStringSubmatch(text); f != nil {
-		text = fmt.Sprintf("unknown field %q in %s (see the configuration reference in README.md)", f[1], strings.ToLower(f[2]))
-	}
-	return fmt.Sprintf("%s:%s: %s", name, m[1], text)
+	return fmt.Errorf("%s:1: %s", name, strings.TrimPrefix(msg, "yaml: "))
 }
 
 func (c *Config) applyDefaults() {

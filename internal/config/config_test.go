@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,11 +143,12 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", func(string) string { return "" }, "msiforge.yaml: empty config (start from 'msiforge init')"},
 		{"version missing", func(s string) string { return strings.Replace(s, "version: 1\n", "", 1) },
-			"msiforge.yaml:1: version: (missing) is not supported (this msiforge reads version: 1)"},
+			"msiforge.yaml: 1 problem:\n  msiforge.yaml:1: version: is required: write \"version: 1\" as the first line"},
 		{"version 2", func(s string) string { return strings.Replace(s, "version: 1", "version: 2", 1) },
 			"msiforge.yaml:1: version: 2 is not supported (this msiforge reads version: 1)"},
 		{"unknown field", func(s string) string { return strings.Replace(s, "  version: 1.4.2", "  verison: 1.4.2", 1) },
-			"msiforge.yaml: 1 problem:\n  msiforge.yaml:5: unknown field \"verison\" in product (see the configuration reference in README.md)"},
+			"msiforge.yaml: 2 problems:\n  msiforge.yaml:3: product.version: is required (want major.minor.build with major and minor at most 255 and build at most 65535)\n" +
+				"  msiforge.yaml:5: product.verison: unknown key \"verison\" in product (known keys: name, manufacturer, version, upgrade_code, description, icon, help_url, about_url; see the configuration reference in README.md)"},
 		{"syntax", func(s string) string { return s + "  - ]\n" },
 			"msiforge.yaml:7: did not find expected key"},
 		{"two documents", func(s string) string { return s + "---\nversion: 1\n" },
@@ -279,5 +282,244 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestParseClearMessages: the decoder's findings name the line, the field
+// and what is allowed, and do not stop at the first (issue 12).
+func TestParseClearMessages(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(string) string
+		want []string // fragments of the message
+	}{
+		{"duplicate top-level key", func(s string) string { return s + "version: 1\n" },
+			[]string{`msiforge.yaml:12: version: the key "version" is given twice, on lines 1 and 12; give it once`}},
+		{"duplicate nested key", func(s string) string {
+			return strings.Replace(s, "  version: 1.4.2\n", "  version: 1.4.2\n  version: 1.4.3\n", 1)
+		}, []string{`msiforge.yaml:6: product.version: the key "version" is given twice, on lines 5 and 6`}},
+		{"quoted version", func(s string) string { return strings.Replace(s, "version: 1\n", "version: \"1\"\n", 1) },
+			[]string{`msiforge.yaml:1: version: "1" is a string; it must be the number 1, without quotes`}},
+		{"type errors and unknown keys, all at once", func(s string) string {
+			return strings.Replace(s, "  executable: Console.exe\n", "  executable: [Console.exe]\n  exe: maybe\n  colour: blue\n  defaults:\n    run_at_startup: yes\n", 1)
+		}, []string{
+			`msiforge.yaml:8: console.executable: is a list; want a single text value`,
+			`msiforge.yaml:9: console.exe: "maybe" is a string; want true or false`,
+			`msiforge.yaml:10: console.colour: unknown key "colour" in console (known keys: executable, payload, shortcut, defaults, exe;`,
+			`msiforge.yaml:12: console.defaults.run_at_startup: "yes" is a string; want 0 or 1`,
+			"4 problems",
+		}},
+		{"raw NUL", func(s string) string {
+			return strings.Replace(s, "manufacturer: Example Corp", "manufacturer: Example\x00Corp", 1)
+		}, []string{"msiforge.yaml:4: product.manufacturer: column 24: U+0000 (NUL), which a YAML file may not hold"}},
+		{"U+FFFE and a C1 control, each with its line", func(s string) string {
+			s = strings.Replace(s, "manufacturer: Example Corp", "manufacturer: Example\uFFFECorp", 1)
+			return s + "  description: a\u0085b\u0080\n"
+		}, []string{
+			"msiforge.yaml:4: product.manufacturer: column 24: U+FFFE (a noncharacter)",
+			"msiforge.yaml:12: console.description: column 19: U+0080 (a C1 control character)",
+		}},
+		{"invalid UTF-8", func(s string) string { return strings.Replace(s, "name: Example", "name: Ex\xffample", 1) },
+			[]string{"msiforge.yaml:3: product.name: column 11: the byte 0xFF, which is not valid UTF-8"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse([]byte(tt.edit(good)), "msiforge.yaml", dir(t))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// hostileStrings are values a compiler would expand or the package's code
+// page cannot hold.
+var hostileStrings = map[string]string{
+	"$(env.MSIFORGE_PW)":  `contains "$(", which wixl's preprocessor would expand`,
+	"$$(env.MSIFORGE_PW)": `contains "$(", which wixl's preprocessor would expand`,
+	"A $(var.X)":          `contains "$(", which wixl's preprocessor would expand`,
+	"A $(sys.CURRENTDIR)": `contains "$(", which wixl's preprocessor would expand`,
+	"Файл":                "contains U+0424 (Ф), which the package's code page (Windows-1252, Western European) cannot hold",
+	"製品":                  "contains U+88FD (製), which the package's code page",
+	"A\u2028B":            "U+2028 (a line or paragraph separator), which the package's code page",
+	"A\u202EB":            "U+202E (a bidirectional text control), which the package's code page",
+}
+
+// TestParseRefusesExpandableAndForeignText: every string field that reaches
+// a generated source refuses what a compiler would expand and what the
+// code page cannot hold, naming the field.
+func TestParseRefusesExpandableAndForeignText(t *testing.T) {
+	fields := []struct {
+		path string
+		set  func(string) string
+	}{
+		{"product.name", func(v string) string {
+			return strings.Replace(good, "name: Example Support Console", "name: "+strconvQuote(v), 1)
+		}},
+		{"product.manufacturer", func(v string) string {
+			return strings.Replace(good, "manufacturer: Example Corp", "manufacturer: "+strconvQuote(v), 1)
+		}},
+		{"product.description", func(v string) string {
+			return strings.Replace(good, "console:\n", "  description: "+strconvQuote(v)+"\nconsole:\n", 1)
+		}},
+		{"console.shortcut.name", func(v string) string { return good + "  shortcut:\n    name: " + strconvQuote(v) + "\n" }},
+		{"vsc.customer.display_name", func(v string) string {
+			return strings.Replace(withVSC, "  customer:\n", "  customer:\n    display_name: "+strconvQuote(v)+"\n", 1)
+		}},
+		{"vsc.customer.description", func(v string) string {
+			return strings.Replace(withVSC, "    description: Lets a technician use this computer's smart cards", "    description: "+strconvQuote(v), 1)
+		}},
+	}
+	for _, f := range fields {
+		for v, want := range hostileStrings {
+			_, err := config.Parse([]byte(f.set(v)), "msiforge.yaml", dir(t))
+			if err == nil || !strings.Contains(err.Error(), f.path+": ") || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s = %q: err = %v, want %q naming the field", f.path, v, err, want)
+			}
+		}
+	}
+	// The URL and the NSIS-only sequences.
+	for _, tc := range []struct{ yaml, want string }{
+		{strings.Replace(good, "console:\n", "  help_url: \"https://example.com/$(env.HOME)\"\nconsole:\n", 1), `product.help_url: "https://example.com/$(env.HOME)" contains "$("`},
+		{strings.Replace(good, "name: Example Support Console", `name: "A ${X}"`, 1), `product.name: "A ${X}" must not contain any of`},
+		{strings.Replace(good, "manufacturer: Example Corp", `manufacturer: "50$% off"`, 1), `product.manufacturer: "50$% off" contains "$%", which makensis would expand`},
+	} {
+		if _, err := config.Parse([]byte(tc.yaml), "msiforge.yaml", dir(t)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
+	}
+	// What is safe stays allowed: a lone '$', '!define', "${X}" where no
+	// NSIS script sees it, '$' before anything but '('.
+	ok := strings.Replace(good, "console:\n", "  description: \"!define X ${X} $\\\\n $$ 100$ $HOME\"\nconsole:\n", 1)
+	ok = strings.Replace(ok, "name: Example Support Console", "name: Café $HOME! Über – 50 €", 1)
+	if _, err := config.Parse([]byte(ok), "msiforge.yaml", dir(t)); err != nil {
+		t.Errorf("safe values refused: %v", err)
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s) // a JSON string is a YAML double-quoted string
+	return string(b)
+}
+
+// TestParseNames: payload and folder names follow Windows' rules.
+func TestParseNames(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"aux.txt", `console.payload.x64[1]: file name "aux.txt" is a reserved device name`},
+		{"nul", `console.payload.x64[1]: file name "nul" is a reserved device name`},
+		{"notes.", `console.payload.x64[1]: file name "notes." ends with a dot or a space`},
+		{"notes ", `console.payload.x64[1]: file name "notes " ends with a dot or a space`},
+		{"Файл.txt", `console.payload.x64[1]: "Файл.txt" contains U+0424 (Ф), which the package's code page (Windows-1252, Western European) cannot hold`},
+		{"製品.txt", `console.payload.x64[1]: "製品.txt" contains U+88FD (製)`},
+		{"a$(env.X).txt", `console.payload.x64[1]: "a$(env.X).txt" contains "$("`},
+	} {
+		d := dir(t)
+		if err := os.WriteFile(filepath.Join(d, tc.file), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		y := strings.Replace(good, "README.txt]", strconvQuote(tc.file)+"]", 1)
+		if _, err := config.Parse([]byte(y), "msiforge.yaml", d); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.file, err, tc.want)
+		}
+	}
+	for field, edit := range map[string]func(string) string{
+		"product.manufacturer":  func(s string) string { return strings.Replace(s, "manufacturer: Example Corp", "manufacturer: CON", 1) },
+		"product.name":          func(s string) string { return strings.Replace(s, "name: Example Support Console", "name: LPT1.txt", 1) },
+		"console.shortcut.name": func(s string) string { return s + "  shortcut:\n    name: com1\n" },
+	} {
+		if _, err := config.Parse([]byte(edit(good)), "msiforge.yaml", dir(t)); err == nil || !strings.Contains(err.Error(), field+": ") || !strings.Contains(err.Error(), "reserved Windows device name") {
+			t.Errorf("%s: err = %v, want a reserved-name refusal", field, err)
+		}
+	}
+}
+
+// TestParseCabinetLimits: a file or payload larger than a cabinet holds,
+// or more files than its 16-bit count, is refused with the limit.
+func TestParseCabinetLimits(t *testing.T) {
+	d := dir(t)
+	big := filepath.Join(d, "big.bin")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Truncate(big, config.MaxCabinetBytes+1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	y := strings.Replace(good, "README.txt]", "big.bin]", 1)
+	_, err = config.Parse([]byte(y), "msiforge.yaml", d)
+	for _, want := range []string{
+		"msiforge.yaml:10: console.payload.x64[1]: " + big + " is 2147450881 bytes; a cabinet holds files of at most 2147450880 bytes (0x7FFF8000",
+		"msiforge.yaml:10: console.payload.x64: holds 2147450882 bytes in all; a cabinet holds at most 2147450880 bytes",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+
+	names := make([]string, config.MaxCabinetFiles+1)
+	for i := range names {
+		names[i] = fmt.Sprintf("f%d.txt", i)
+	}
+	y = strings.Replace(good, "[bin/Console.exe, README.txt]", "[bin/Console.exe, "+strings.Join(names[1:], ", ")+"]", 1)
+	_, err = config.Parse([]byte(y), "msiforge.yaml", d)
+	if want := "console.payload.x64: lists 65536 files; a cabinet holds at most 65535 (its file count is 16-bit)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err lacks %q", want)
+	}
+}
+
+// TestParseWarnsPathBudget: a path that may exceed MAX_PATH is a warning
+// with the numbers, not an error.
+func TestParseWarnsPathBudget(t *testing.T) {
+	d := dir(t)
+	long := strings.Repeat("l", 150) + ".txt"
+	if err := os.WriteFile(filepath.Join(d, long), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(good, "README.txt]", long+"]", 1)
+	y = strings.Replace(y, "manufacturer: Example Corp", "manufacturer: "+strings.Repeat("m", 60), 1)
+	c, err := config.Parse([]byte(y), "msiforge.yaml", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `msiforge.yaml:10: console.payload.x64[1]: the installed file may be 283 characters (limit 259): C:\Users\UUUUUUUUUUUUUUUUUUUU\AppData\Local\` + strings.Repeat("m", 60) + `\Example Support Console\` + long + `, for a per-user install by a user with a 20-character name`
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], want) {
+		t.Errorf("Warnings = %q, want one containing %q", c.Warnings, want)
+	}
+	if c2, err := config.Parse([]byte(good), "msiforge.yaml", dir(t)); err != nil || len(c2.Warnings) != 0 {
+		t.Errorf("good config: warnings %q, err %v", c2.Warnings, err)
+	}
+}
+
+// TestParseLengthLimits: free texts have a length limit (a 20 MB
+// description crashed wixl), stated in the message.
+func TestParseLengthLimits(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{strings.Replace(good, "console:\n", "  description: "+strings.Repeat("d", 1025)+"\nconsole:\n", 1), "product.description: is 1025 characters long; at most 1024 are allowed"},
+		{strings.Replace(good, "console:\n", "  help_url: https://example.com/"+strings.Repeat("u", 2048)+"\nconsole:\n", 1), "product.help_url: is 2068 characters long; at most 2048 are allowed"},
+		{good + "output:\n  name: " + strings.Repeat("o", 201) + "\n", "output.name: is 201 characters long; at most 200 are allowed"},
+		{strings.Replace(good, "console:\n", "  icon: \"$(env.HOME).ico\"\nconsole:\n", 1), `product.icon: file name "$(env.HOME).ico" contains "$("`},
+	} {
+		if _, err := config.Parse([]byte(tc.yaml), "msiforge.yaml", dir(t)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// TestParseAnchors: anchors, aliases and merge keys still work.
+func TestParseAnchors(t *testing.T) {
+	y := strings.Replace(withVSC, "      x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n      x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer:",
+		"      x64: &files {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n      x86: {<<: *files}\n  customer:", 1)
+	c, err := config.Parse([]byte(y), "msiforge.yaml", dir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.VSC.Representative.Files["x86"].SYS; got != "vsc/vsc.sys" {
+		t.Errorf("merged x86 files: sys = %q", got)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/msiforge/msiforge/internal/winname"
 )
 
 // problem is one validation finding, located in the YAML source.
@@ -20,8 +22,9 @@ type problem struct {
 }
 
 type validator struct {
-	doc  *yaml.Node
-	errs []problem
+	doc   *yaml.Node
+	errs  []problem
+	warns []problem
 }
 
 // addf records a problem about the value at path (dotted, with [i] for
@@ -30,9 +33,16 @@ func (v *validator) addf(path, format string, args ...any) {
 	v.errs = append(v.errs, problem{line: lineOf(v.doc, path), msg: path + ": " + fmt.Sprintf(format, args...)})
 }
 
+// warnf records a finding that does not stop the build.
+func (v *validator) warnf(path, format string, args ...any) {
+	v.warns = append(v.warns, problem{line: lineOf(v.doc, path), msg: path + ": " + fmt.Sprintf(format, args...)})
+}
+
 const (
 	maxProductName = 63 // Windows Installer's limit for ProductName in ARP
 	maxName        = 127
+	maxURL         = 2048 // what browsers and ARP handle everywhere
+	maxStem        = 200  // file names hold 255 bytes; "-vsc-representative-255.255.65535-arm64.msi" is 43
 )
 
 var (
@@ -46,11 +56,14 @@ var (
 // read as property references there).
 const forbidden = `\/:*?"<>|[]{}`
 
-func (c *Config) validate(doc *yaml.Node) []problem {
+func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	v := &validator{doc: doc}
+	defer func() { *warns = append(*warns, v.warns...) }()
 	p := c.Product
-	v.name("product.name", p.Name, maxProductName)
-	v.name("product.manufacturer", p.Manufacturer, maxName)
+	// Both are folder names (Program Files\<manufacturer>\<name>) and
+	// appear in the EXE's NSIS script.
+	v.name("product.name", p.Name, maxProductName, folderName|toNSIS)
+	v.name("product.manufacturer", p.Manufacturer, maxName, folderName|toNSIS)
 	v.version("product.version", p.Version)
 	switch {
 	case p.UpgradeCode == "":
@@ -58,11 +71,13 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 	case !guidRE.MatchString(p.UpgradeCode):
 		v.addf("product.upgrade_code", "%q is not a GUID (want XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hexadecimal)", p.UpgradeCode)
 	}
-	if hasControl(p.Description) {
-		v.addf("product.description", "must not contain control characters")
-	}
+	v.description("product.description", p.Description)
 	if p.Icon != "" {
-		if !strings.EqualFold(filepath.Ext(p.Icon), ".ico") {
+		// Only the file's content goes into the package, but its name is
+		// written into the WiX source (SourceFile).
+		if base := filepath.Base(p.Icon); strings.Contains(base, "$(") {
+			v.addf("product.icon", "file name %q contains \"$(\", which wixl's preprocessor would expand as a variable; rename the file", base)
+		} else if !strings.EqualFold(filepath.Ext(p.Icon), ".ico") {
 			v.addf("product.icon", "%q is not an .ico file", p.Icon)
 		} else {
 			v.regularFile("product.icon", c.Path(p.Icon))
@@ -73,6 +88,7 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 
 	c.validateConsole(v)
 	c.validateVSC(v)
+	c.checkPathBudget(v)
 
 	v.archList("architectures", c.Architectures, func(path, a string) {
 		if len(c.Console.Payload[a]) == 0 && len(c.Console.Payload) > 0 { // else reported at console.payload
@@ -82,8 +98,11 @@ func (c *Config) validate(doc *yaml.Node) []problem {
 
 	c.validateSigning(v)
 
-	if !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == "") { // derived from product.name, reported already
+	switch {
+	case !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == ""): // derived from product.name, reported already
 		v.addf("output.name", "%q is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)", c.Output.Name)
+	case len(c.Output.Name) > maxStem:
+		v.addf("output.name", "is %d characters long; at most %d are allowed (the artifact names add up to 43 more)", len(c.Output.Name), maxStem)
 	}
 	return v.errs
 }
@@ -161,11 +180,11 @@ func (c *Config) validateConsole(v *validator) {
 		}
 		names := map[string]int{}
 		hasExe := false
+		var total int64
 		for i, f := range files {
 			fp := fmt.Sprintf("%s[%d]", path, i)
 			base := filepath.Base(f)
-			if strings.ContainsAny(base, forbidden) || hasControl(base) {
-				v.addf(fp, "file name %q contains a character Windows does not allow (%s or a control character)", base, forbidden)
+			if !v.fileName(fp, base) {
 				continue
 			}
 			if j, dup := names[strings.ToLower(base)]; dup {
@@ -173,7 +192,7 @@ func (c *Config) validateConsole(v *validator) {
 				continue
 			}
 			names[strings.ToLower(base)] = i
-			v.regularFile(fp, c.Path(f))
+			total += v.payloadFile(fp, c.Path(f))
 			if strings.EqualFold(base, exe) {
 				hasExe = true
 			}
@@ -181,15 +200,22 @@ func (c *Config) validateConsole(v *validator) {
 		if exeOK && !hasExe {
 			v.addf(path, "does not contain the console executable %q", exe)
 		}
+		v.cabinet(path, len(files), total)
 	}
 	if *con.Shortcut.Enabled && c.Product.Name != "" { // the name defaults to product.name, reported already
-		v.name("console.shortcut.name", con.Shortcut.Name, maxName)
+		v.name("console.shortcut.name", con.Shortcut.Name, maxName, folderName)
 	}
 	v.bit("console.defaults.run_at_startup", *con.Defaults.RunAtStartup)
 	v.bit("console.defaults.should_auto_update", *con.Defaults.ShouldAutoUpdate)
 }
 
-func (v *validator) name(path, s string, max int) {
+// What a name or text is used for, which decides the rules it follows.
+const (
+	folderName = 1 << iota // a Windows file or folder name: winname's rules
+	toNSIS                 // also written into the EXE's NSIS script
+)
+
+func (v *validator) name(path, s string, max, use int) {
 	switch {
 	case strings.TrimSpace(s) == "":
 		v.addf(path, "is required and must not be blank")
@@ -201,7 +227,66 @@ func (v *validator) name(path, s string, max int) {
 		v.addf(path, "%q is %d characters long; at most %d are allowed", s, len([]rune(s)), max)
 	case s != strings.TrimSpace(s) || strings.HasSuffix(s, "."):
 		v.addf(path, "%q must not start or end with a space or end with a dot (Windows trims them from folder names)", s)
+	case use&folderName != 0 && winname.Reserved(s):
+		v.addf(path, "%q is a reserved Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without an extension) and cannot be a folder name", s)
+	default:
+		v.text(path, s, use)
 	}
+}
+
+// fileName checks an installed file's name: Windows' name rules, then
+// the text rules.
+func (v *validator) fileName(path, base string) bool {
+	if err := winname.CheckName(base); err != nil {
+		v.addf(path, "file name %v", err)
+		return false
+	}
+	if strings.ContainsAny(base, "[]{}") {
+		v.addf(path, "file name %q must not contain [ ] { } (formatted MSI fields would read them as references)", base)
+		return false
+	}
+	return v.text(path, base, 0)
+}
+
+// description checks an optional free text.
+func (v *validator) description(path, s string) {
+	switch {
+	case s == "":
+	case hasControl(s):
+		v.addf(path, "must not contain control characters")
+	case len([]rune(s)) > maxDescription:
+		v.addf(path, "is %d characters long; at most %d are allowed", len([]rune(s)), maxDescription)
+	default:
+		v.text(path, s, 0)
+	}
+}
+
+// text checks a string that msiforge writes into a generated source and
+// the package: nothing a compiler would expand, and only characters the
+// package's code page holds. use says where else it goes.
+func (v *validator) text(path, s string, use int) bool {
+	// wixl 0.101 expands $(env.X), $(var.X) and $(sys.X) in every
+	// attribute after XML decoding, and no escape survives it (see
+	// render.EscapeXML).
+	if strings.Contains(s, "$(") {
+		v.addf(path, "%q contains \"$(\", which wixl's preprocessor would expand as a variable ($(env.NAME), $(var.NAME), $(sys.NAME)); no escaping prevents it, so write it another way (e.g. \"$ (\")", s)
+		return false
+	}
+	if use&toNSIS != 0 {
+		for _, seq := range []string{"${", "$%", `$\`} {
+			if strings.Contains(s, seq) {
+				v.addf(path, "%q contains %q, which makensis would expand in the EXE's script whatever the escaping; write it another way", s, seq)
+				return false
+			}
+		}
+	}
+	for _, r := range s {
+		if !inCodepage(r) {
+			v.addf(path, "%q contains %s, which the package's code page (Windows-1252, Western European) cannot hold: Windows Installer would store a broken string", s, describeRune(r))
+			return false
+		}
+	}
+	return true
 }
 
 // version checks a ProductVersion: Windows Installer compares only the
@@ -247,13 +332,21 @@ func (v *validator) url(path, s string) {
 	if s == "" {
 		return
 	}
+	if n := len([]rune(s)); n > maxURL {
+		v.addf(path, "is %d characters long; at most %d are allowed", n, maxURL)
+		return
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || hasControl(s) {
 		v.addf(path, "%q is not an absolute http or https URL", s)
+		return
 	}
+	v.text(path, s, 0)
 }
 
-func (v *validator) regularFile(path, file string) {
+// regularFile checks that file exists and is a regular file, and returns
+// its size (0 when it is not).
+func (v *validator) regularFile(path, file string) int64 {
 	fi, err := os.Stat(file)
 	switch {
 	case os.IsNotExist(err):
@@ -262,6 +355,38 @@ func (v *validator) regularFile(path, file string) {
 		v.addf(path, "%v", err)
 	case !fi.Mode().IsRegular():
 		v.addf(path, "%s is not a regular file", file)
+	default:
+		return fi.Size()
+	}
+	return 0
+}
+
+// Cabinet limits: wixl puts every file of a package into one cabinet.
+// A cabinet's folder and file offsets are 32-bit and Microsoft's cabinet
+// tools cap a folder at 0x7FFF8000 bytes; the header's file count is
+// 16-bit ("Microsoft Cabinet Format", CFHEADER cFiles:
+// https://learn.microsoft.com/en-us/previous-versions/bb267310(v=vs.85)).
+const (
+	MaxCabinetBytes = 0x7FFF8000 // per file and per cabinet
+	MaxCabinetFiles = 65535
+)
+
+// payloadFile checks a payload file and returns its size.
+func (v *validator) payloadFile(path, file string) int64 {
+	n := v.regularFile(path, file)
+	if n > MaxCabinetBytes {
+		v.addf(path, "%s is %d bytes; a cabinet holds files of at most %d bytes (0x7FFF8000, about 2 GiB)", file, n, int64(MaxCabinetBytes))
+	}
+	return n
+}
+
+// cabinet checks that one package's files fit one cabinet.
+func (v *validator) cabinet(path string, files int, total int64) {
+	if files > MaxCabinetFiles {
+		v.addf(path, "lists %d files; a cabinet holds at most %d (its file count is 16-bit)", files, MaxCabinetFiles)
+	}
+	if total > MaxCabinetBytes {
+		v.addf(path, "holds %d bytes in all; a cabinet holds at most %d bytes (0x7FFF8000, about 2 GiB)", total, int64(MaxCabinetBytes))
 	}
 }
 

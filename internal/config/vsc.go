@@ -182,14 +182,11 @@ func (c *Config) validateVSC(v *validator) {
 			}
 			names[strings.ToLower(p.ServiceName)] = base
 		}
-		v.name(base+".display_name", p.DisplayName, maxServiceName)
-		switch d := p.Description; {
-		case hasControl(d):
-			v.addf(base+".description", "must not contain control characters")
-		case strings.ContainsAny(d, "[]{}"):
+		v.name(base+".display_name", p.DisplayName, maxServiceName, 0)
+		if d := p.Description; strings.ContainsAny(d, "[]{}") {
 			v.addf(base+".description", "%q must not contain [ ] { } (the description is a formatted MSI field)", d)
-		case len([]rune(d)) > maxDescription:
-			v.addf(base+".description", "is %d characters long; at most %d are allowed", len([]rune(d)), maxDescription)
+		} else {
+			v.description(base+".description", d)
 		}
 		if !oneOf(p.Start, StartTypes) {
 			v.addf(base+".start", "%q is not one of %s", p.Start, strings.Join(StartTypes, ", "))
@@ -221,13 +218,12 @@ func (c *Config) validateVSCFiles(v *validator, base string, p *VSCPackage) {
 				v.addf(fp, "is required (a %s file)", e.ext)
 			case !strings.EqualFold(filepath.Ext(e.file), e.ext):
 				v.addf(fp, "%q must end in %s", e.file, e.ext)
-			case strings.ContainsAny(name, forbidden) || hasControl(name):
-				v.addf(fp, "file name %q contains a character Windows does not allow (%s or a control character)", name, forbidden)
+			case !v.fileName(fp, name):
 			case seen[strings.ToLower(name)] != "":
 				v.addf(fp, "file name %q is already used by %s (Windows file names are case-insensitive)", name, seen[strings.ToLower(name)])
 			default:
 				seen[strings.ToLower(name)] = fp
-				v.regularFile(fp, c.Path(e.file))
+				v.payloadFile(fp, c.Path(e.file))
 			}
 		}
 	}

@@ -73,7 +73,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 // specials and reads the values back with encoding/xml.
 func TestValuesAreEscaped(t *testing.T) {
 	c := testutil.LoadExample(t, "x64")
-	c.Product.Manufacturer = `A&B <Tools> "Q" 'S' $(var.X) $$`
+	c.Product.Manufacturer = `A&B <Tools> "Q" 'S' $ (var.X) $$`
 	c.Product.Description = `costs $5 & <more>`
 	srcs, err := release.Sources(c, nil)
 	if err != nil {
@@ -92,13 +92,19 @@ func TestValuesAreEscaped(t *testing.T) {
 	if err := xml.Unmarshal([]byte(text), &doc); err != nil {
 		t.Fatal(err)
 	}
-	// wixl's preprocessor turns $$ into $; what encoding/xml sees is the
-	// escaped form.
-	if got, want := doc.Product.Manufacturer, `A&B <Tools> "Q" 'S' $$(var.X) $$$$`; got != want {
+	// wixl's preprocessor turns a run of n+1 dollars into n (see
+	// render.EscapeXML); what encoding/xml sees is the escaped form.
+	if got, want := doc.Product.Manufacturer, `A&B <Tools> "Q" 'S' $$ (var.X) $$$`; got != want {
 		t.Errorf("Manufacturer reads back as %q, want %q", got, want)
 	}
 	if got, want := doc.Product.Package.Comments, `costs $$5 & <more>`; got != want {
 		t.Errorf("Comments reads back as %q, want %q", got, want)
+	}
+	// "$(" has no escape wixl honours: rendering refuses it (the config
+	// refuses it first, naming the field).
+	c.Product.Manufacturer = `A $(var.X)`
+	if _, err := release.Sources(c, nil); err == nil || !strings.Contains(err.Error(), `<xml .Manufacturer>`) {
+		t.Errorf("a manufacturer with $( rendered: err = %v", err)
 	}
 }
 

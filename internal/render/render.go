@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"regexp"
 	"strings"
 	"text/template"
+	"unicode/utf8"
 
 	"github.com/Masterminds/sprig/v3"
 )
@@ -31,11 +33,75 @@ func Funcs() template.FuncMap {
 	return fm
 }
 
-// EscapeXML escapes s for an XML attribute or text node of a wixl source:
-// the XML specials, and '$', which wixl's preprocessor would otherwise read
-// as the start of a variable (or drop).
-func EscapeXML(s string) string {
-	return xmlEscaper.Replace(s)
+// EscapeXML escapes s for an XML attribute or text node of a wixl source.
+//
+// wixl 0.101 runs its preprocessor on every attribute value and text node
+// after the XML parser has decoded them (tools/wixl/preprocessor.vala,
+// Preprocessor.eval), so character references hide nothing from it. Its
+// rules: a '$' followed by '(' expands a variable ($(env.X), $(var.X),
+// $(sys.CURRENTDIR)); a '$' followed by '$' gives one '$' and the second is
+// read again; any other '$' is dropped. A run of n dollars therefore comes
+// out as n dollars when n+1 are written, unless '(' follows, which always
+// expands: no spelling of "$(" survives, and EscapeXML refuses it. The
+// caller must not follow the result with '(' or '$' in the same attribute
+// (no template does).
+//
+// It also refuses what XML 1.0 cannot carry (invalid UTF-8, control
+// characters other than tab, line feed and carriage return, U+FFFE,
+// U+FFFF), and writes "--" as "-&#45;" so the text may stand in an XML
+// comment too; attributes decode it back.
+func EscapeXML(s string) (string, error) {
+	if err := XMLSafe(s); err != nil {
+		return "", err
+	}
+	return xmlEscaper.Replace(dollarRun.ReplaceAllStringFunc(s, func(run string) string { return run + "$" })), nil
+}
+
+// dollarRun is a run of '$': written with one more (see EscapeXML).
+var dollarRun = regexp.MustCompile(`\$+`)
+
+// XMLSafe reports why s cannot be written into a wixl source so that wixl
+// reads it back unchanged, or nil.
+func XMLSafe(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%q is not valid UTF-8", s)
+	}
+	if strings.Contains(s, "$(") {
+		return fmt.Errorf("%q contains \"$(\", which wixl's preprocessor expands as a variable ($(env.NAME), $(var.NAME), $(sys.NAME)) whatever the escaping; write it without \"$(\"", s)
+	}
+	for _, r := range s {
+		if !xmlChar(r) {
+			return fmt.Errorf("%q contains U+%04X, which XML 1.0 cannot carry", s, r)
+		}
+	}
+	return nil
+}
+
+// xmlChar is XML 1.0's Char production.
+func xmlChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD || (r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// WixlEval is wixl 0.101's Preprocessor.eval for a value without "$(": what
+// wixl makes of a decoded attribute value. Tests use it to prove that
+// EscapeXML round-trips; a value with "$(" gives an error, as wixl would
+// expand it.
+func WixlEval(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch {
+		case i+1 < len(s) && s[i+1] == '$':
+			b.WriteByte('$') // and the next '$' is read again
+		case i+1 < len(s) && s[i+1] == '(':
+			return "", fmt.Errorf("%q: wixl expands the variable at byte %d", s, i)
+		}
+	}
+	return b.String(), nil
 }
 
 // EscapeNSIS escapes s for the inside of a double-quoted NSIS string that
@@ -63,6 +129,12 @@ func EscapeNSISConst(s string) (string, error) {
 // anything else, with no escape that survives: ${define}, $%ENV% and the
 // line escapes $\x (which "$$\x" would not hide in a compile-time string).
 func nsisExpandable(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%q is not valid UTF-8", s)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("%q contains a NUL character, which ends an NSIS string", s)
+	}
 	for _, seq := range []string{"${", "$%", `$\`} {
 		if strings.Contains(s, seq) {
 			return fmt.Errorf("%q: makensis would expand %q in it", s, seq)
@@ -77,11 +149,11 @@ var (
 )
 
 // xmlEscaper uses the named entities, which read better in golden files
-// than encoding/xml's numeric ones.
+// than encoding/xml's numeric ones. "--" is not allowed in a comment.
 var xmlEscaper = strings.NewReplacer(
 	"&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;",
 	"\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;",
-	"$", "$$",
+	"--", "-&#45;",
 )
 
 // Templates is a parsed template set.

@@ -221,6 +221,7 @@ func Compile(ctx context.Context, run execx.Runner, script, msi, out string) err
 		var ee *execx.ExitError
 		if errors.As(err, &ee) {
 			ee.Output = execx.Tail(string(res.Stdout)+"\n"+string(res.Stderr), 20)
+			return fmt.Errorf("makensis failed on %s, the NSIS script 'msiforge render' writes for this package: %w", filepath.Base(script), err)
 		}
 		return fmt.Errorf("makensis: %w", err)
 	}

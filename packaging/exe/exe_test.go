@@ -211,6 +211,9 @@ func TestBuildFake(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
+			if name == "failure" && !strings.Contains(err.Error(), "makensis failed on console.nsi, the NSIS script 'msiforge render' writes") {
+				t.Errorf("error %v does not name the script", err)
+			}
 			if name == "missing" {
 				var tm *execx.ToolMissingError
 				if !errors.As(err, &tm) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -184,6 +185,11 @@ func hashFile(h hash.Hash, name, path string) error {
 // so any stderr output fails the build.
 func Compile(ctx context.Context, run execx.Runner, dir, arch, wxs, out string) error {
 	res, err := run.Run(ctx, execx.Cmd{Name: "wixl", Args: WixlArgs(arch, wxs, out), Dir: dir})
+	var ee *execx.ExitError
+	if errors.As(err, &ee) {
+		// wixl rarely says where: name the source, which the user can see.
+		return fmt.Errorf("compile: wixl failed on %s, the WiX source 'msiforge render' writes for this package (config values that crash wixl are refused before; please report this one): %w", wxs, err)
+	}
 	if err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}
