@@ -47,6 +47,7 @@ func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
 		fixes = append(fixes, FixComponentCondition(cc.Component, cc.Condition))
 	}
 	fixes = append(fixes, FixSecureProperties(m.SecureProperties))
+	fixes = append(fixes, RepairSourceFixes(m)...) // repairsource.go
 	// Last: the summary fields that make the build reproducible (and arm64).
 	fixes = append(fixes, FixSummary(map[int]string{
 		PIDTemplate:  m.Template,
