@@ -18,6 +18,7 @@ const removeOnUninstall = "2"
 // RemoveFile rows that delete the EXE's MSI cache (wix.SetupCache).
 const (
 	setupCacheFilesKey  = "SetupCacheFiles"  // FileName "*": every file in the folder
+	setupCacheMSIKey    = "SetupCacheMSI"    // the cached MSI by name
 	setupCacheFolderKey = "SetupCacheFolder" // FileName null: the folder itself, once empty
 )
 
@@ -27,7 +28,7 @@ const (
 func RepairSourceFixes(m *wix.Console) []Fix {
 	sc := m.SetupCache()
 	return []Fix{
-		FixRemoveCacheFolder(m.SettingsComponent(), sc.Property),
+		FixRemoveCacheFolder(m.SettingsComponent(), sc.Property, sc.File),
 		// Immediate type 51 without wixl's no-impersonate bit (0x800),
 		// which ICE68 flags and ICE105 rejects in a per-user package:
 		// https://learn.microsoft.com/en-us/windows/win32/msi/custom-action-in-script-execution-options
@@ -38,12 +39,17 @@ func RepairSourceFixes(m *wix.Console) []Fix {
 
 // FixRemoveCacheFolder adds RemoveFile rows that delete every file in the
 // folder named by dirProperty, then the folder, when component is removed.
+// Windows Installer expands wildcards in RemoveFile.FileName ("*"); Wine
+// does not (it passes "dir\*" to DeleteFile, which fails), so a second row
+// names the cached MSI, file, itself. The name goes in the Filename form
+// short|long (a long name with spaces needs a short one beside it); the
+// short name only matters on volumes without long names.
 // component must be installed whenever the product is (no condition), so
 // the rows run at every uninstall. wixl 0.101 has RemoveFolder but no
 // RemoveFile element, hence a fix-up.
-func FixRemoveCacheFolder(component, dirProperty string) Fix {
+func FixRemoveCacheFolder(component, dirProperty, file string) Fix {
 	type row struct{ key, fileName string }
-	rows := []row{{setupCacheFilesKey, "*"}, {setupCacheFolderKey, ""}}
+	rows := []row{{setupCacheFilesKey, "*"}, {setupCacheMSIKey, "SETUP~1.MSI|" + file}, {setupCacheFolderKey, ""}}
 	return Fix{
 		Name: "RemoveFile rows of the setup cache",
 		Apply: func(ctx context.Context, run execx.Runner, path string) error {

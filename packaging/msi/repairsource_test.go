@@ -39,7 +39,7 @@ func TestRemoveCacheFolderFix(t *testing.T) {
 	ctx := context.Background()
 	run := execx.OS{}
 	path := tinyMSI(t)
-	fix := msi.FixRemoveCacheFolder("C", "SetupCacheDir")
+	fix := msi.FixRemoveCacheFolder("C", "SetupCacheDir", "Example 1.0.0 x86.msi")
 	if err := msi.ApplyFixes(ctx, run, path, []msi.Fix{fix}); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestRemoveCacheFolderFix(t *testing.T) {
 	for _, r := range tab.Rows {
 		got = append(got, strings.Join(r, "|"))
 	}
-	want := []string{"SetupCacheFiles|C|*|SetupCacheDir|2", "SetupCacheFolder|C||SetupCacheDir|2"}
+	want := []string{"SetupCacheFiles|C|*|SetupCacheDir|2", "SetupCacheMSI|C|SETUP~1.MSI|Example 1.0.0 x86.msi|SetupCacheDir|2", "SetupCacheFolder|C||SetupCacheDir|2"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("RemoveFile rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
