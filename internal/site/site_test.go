@@ -145,15 +145,15 @@ func TestBrowserCommandBuilder(t *testing.T) {
 		warnings                []string
 	}{
 		{"", "msiexec /i console-1.0.0-x64.msi /qn", "console-1.0.0-x64.exe /S",
-			"per-user install, settings in HKCU, automatic updates off", nil},
+			"per-user install, settings in HKCU, automatic updates off", []string{matrix.WarnMachineInstalled}},
 		{"autoupdate=1", "msiexec /i console-1.0.0-x64.msi /qn SHOULDAUTOUPDATE=1", "console-1.0.0-x64.exe /S SHOULDAUTOUPDATE=1",
-			"automatic updates on", []string{matrix.WarnLoginOnce}},
+			"automatic updates on", []string{matrix.WarnLoginOnce, matrix.WarnMachineInstalled}},
 		{"allusers=1&autoupdate=1&runatstartup=1&installdir=D:%5CApps%5CSupport%20Console",
 			`msiexec /i console-1.0.0-x64.msi /qn "INSTALLDIR=D:\Apps\Support Console" RUNATSTARTUP=1 SHOULDAUTOUPDATE=1 ALLUSERS=1`,
 			`console-1.0.0-x64.exe /S "INSTALLDIR=D:\Apps\Support Console" RUNATSTARTUP=1 SHOULDAUTOUPDATE=1 ALLUSERS=1`,
-			"per-machine install, settings in HKLM, automatic updates off", []string{matrix.Rows[3].Warning, "needs an elevated context"}},
+			"per-machine install, settings in HKLM, automatic updates off", []string{matrix.Rows[3].Warning, matrix.WarnUserInstalled, "needs an elevated context"}},
 		{"system=1&quiet=0", "msiexec /i console-1.0.0-x64.msi", "console-1.0.0-x64.exe",
-			"per-user install", []string{matrix.WarnSystemPerUser}},
+			"per-user install", []string{matrix.WarnSystemPerUser, matrix.WarnMachineInstalled}},
 	} {
 		dom := browse(t, p, uaWin64, tc.frag)
 		if got := text(dom, "cmd-msi"); got != tc.msi {
