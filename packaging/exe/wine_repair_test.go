@@ -2,6 +2,8 @@ package exe_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +163,34 @@ func TestWineEXERepairSource(t *testing.T) {
 			}
 		})
 	}
+
+	// Per-machine, a link planted in place of the cache folder (a standard
+	// user can create folders under ProgramData) is refused: an elevated
+	// setup would write through it. Wine reports a host symlink as a
+	// reparse point, as Windows does a junction.
+	t.Run("per-machine refuses a planted link", func(t *testing.T) {
+		target := w.Path(`C:\planted`)
+		link := w.Path(`C:\ProgramData\` + sc.Folder)
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Clean(link)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Clean(link)); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(filepath.Clean(link))
+		if rc := run(t, "/S", "ALLUSERS=1"); rc != winetest.Code(1603) {
+			t.Errorf("exit %d, want 1603 (%d under Wine)", rc, winetest.Code(1603))
+		}
+		if entries, _ := os.ReadDir(target); len(entries) != 0 {
+			t.Errorf("setup wrote through the link: %v", entries)
+		}
+		if w.KeyExists(`HKLM\` + settingsKey) {
+			t.Error("installed anyway")
+		}
+	})
 
 	t.Run("refused install leaves no cache", func(t *testing.T) {
 		if rc := run(t, "/S", "RUNATSTARTUP=2"); rc != winetest.Code(1603) {
