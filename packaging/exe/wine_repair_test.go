@@ -11,6 +11,7 @@ import (
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/winetest"
 	"github.com/msiforge/msiforge/packaging/exe"
+	"github.com/msiforge/msiforge/wix"
 )
 
 // squashGUID is Windows Installer's packed form of a GUID, the key name
@@ -200,4 +201,59 @@ func TestWineEXERepairSource(t *testing.T) {
 			t.Errorf("a refused install left %s", dir)
 		}
 	})
+}
+
+// TestWineEXEUpgradeReplacesRepairSource: the cache lasts as long as the
+// product it belongs to. A major upgrade through the 1.5.0 EXE removes
+// 1.4.2 (RemoveExistingProducts), and with it 1.4.2's cache folder, while
+// 1.5.0's folder becomes the registered source.
+func TestWineEXEUpgradeReplacesRepairSource(t *testing.T) {
+	needMakensis(t)
+	build := func(version string) (string, *wix.Console) {
+		c := loadExample(t, "x64")
+		c.Product.Version = version
+		msiPath := buildMSI(t, c, "x64").Path
+		m := console(t, c, "x64")
+		a, err := exe.Build(context.Background(), execx.OS{}, exe.Job{Model: m, MSI: msiPath, Out: tempOut(t, "example-console-"+version+"-x64.exe")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Path, m
+	}
+	oldEXE, oldM := build("1.4.2")
+	newEXE, newM := build("1.5.0")
+	w := winetest.New(t)
+	localAppData, _ := w.Output("cmd", "/c", "echo %LOCALAPPDATA%")
+	localAppData = strings.TrimSpace(localAppData)
+	oldDir := localAppData + `\` + oldM.SetupCache().Folder
+	newDir := localAppData + `\` + newM.SetupCache().Folder
+
+	if rc := w.Run(oldEXE, "/S"); rc != 0 {
+		t.Fatalf("1.4.2 setup: exit %d", rc)
+	}
+	if !w.Exists(oldDir + oldM.SetupCache().File) {
+		t.Fatalf("no 1.4.2 cache at %s", oldDir)
+	}
+	if rc := w.Run(newEXE, "/S"); rc != 0 {
+		t.Fatalf("1.5.0 setup: exit %d", rc)
+	}
+	if got, _ := w.RegValue(`HKCU\`+settingsKey, "Version"); got != "1.5.0" {
+		t.Fatalf("installed version %q after the upgrade", got)
+	}
+	if w.Exists(oldDir) {
+		t.Errorf("the upgrade left 1.4.2's cache %s", oldDir)
+	}
+	if !w.Exists(newDir + newM.SetupCache().File) {
+		t.Errorf("no 1.5.0 cache at %s", newDir)
+	}
+	key := `HKCU\Software\Microsoft\Installer\Products\` + squashGUID(newM.ProductCode) + `\SourceList\Net`
+	if got, ok := w.RegValue(key, "1"); !strings.EqualFold(got, newDir) {
+		t.Errorf("%s 1 = %q (exists %v), want %s", key, got, ok, newDir)
+	}
+	if rc := w.Msiexec("/x", newM.ProductCode, "/qn", "ALLUSERS="); rc != 0 {
+		t.Fatalf("uninstall: exit %d", rc)
+	}
+	if w.Exists(newDir) {
+		t.Errorf("uninstall left %s", newDir)
+	}
 }
