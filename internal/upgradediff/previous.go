@@ -14,13 +14,15 @@ import (
 )
 
 // Release is an earlier release written by msiforge build: its MSIs by
-// kind and architecture, from its manifest.json.
+// kind and architecture, from its manifest.json, already read, so a
+// build into the same directory cannot replace them before the
+// comparison.
 type Release struct {
 	Dir  string
-	msis map[string]string // kind/arch -> path
+	msis map[string]*Package // kind/arch -> the package
 }
 
-// LoadRelease reads the manifest of the release in dir.
+// LoadRelease reads the manifest of the release in dir and its MSIs.
 func LoadRelease(dir string) (*Release, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -33,12 +35,17 @@ func LoadRelease(dir string) (*Release, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("--previous %s: manifest.json: %w", dir, err)
 	}
-	r := &Release{Dir: dir, msis: map[string]string{}}
+	r := &Release{Dir: dir, msis: map[string]*Package{}}
 	for _, a := range m.Artifacts {
 		// A bare file name only: the manifest must not point elsewhere.
-		if strings.EqualFold(filepath.Ext(a.File), ".msi") && a.File == filepath.Base(a.File) {
-			r.msis[a.Kind+"/"+a.Arch] = filepath.Join(dir, a.File)
+		if !strings.EqualFold(filepath.Ext(a.File), ".msi") || a.File != filepath.Base(a.File) {
+			continue
 		}
+		p, err := Read(filepath.Join(dir, a.File))
+		if err != nil {
+			return nil, fmt.Errorf("--previous %s: %w", dir, err)
+		}
+		r.msis[a.Kind+"/"+a.Arch] = p
 	}
 	return r, nil
 }
@@ -56,11 +63,11 @@ func (rel *Release) Compare(arts []packaging.Artifact) ([]*Report, error) {
 		if !ok {
 			continue
 		}
-		r, err := Diff(old, a.Path)
+		n, err := Read(a.Path)
 		if err != nil {
 			return reps, err
 		}
-		reps = append(reps, r)
+		reps = append(reps, Compare(old, n))
 	}
 	return reps, nil
 }
