@@ -321,6 +321,9 @@ func Compare(o, n *Package) *Report {
 		add(RuleNoUpgradeRow, "no Upgrade row of the new package removes %s %s (UpgradeCode %s, not OnlyDetect, version range including it): both would stay installed (%s)",
 			o.ProductName, o.Version, o.UpgradeCode, docUpgrade)
 	}
+	if o.UpgradeCode != n.UpgradeCode {
+		r.Kind = "unrelated product (other UpgradeCode)"
+	}
 	compareComponents(o, n, add)
 	return r
 }

@@ -90,7 +90,7 @@ func TestDiffRealBuilds(t *testing.T) {
 		{"ProductCode kept with a new version", base, patched(t, next, "UPDATE `Property` SET `Value` = '"+productCode(t, base)+"' WHERE `Property` = 'ProductCode'"),
 			upgradediff.RuleProductCode, "same ProductCode, other version", "error 1638"},
 		{"UpgradeCode changed", base, patched(t, next, "UPDATE `Property` SET `Value` = '{00000000-1111-2222-3333-444444444444}' WHERE `Property` = 'UpgradeCode'"),
-			upgradediff.RuleUpgradeCode, "major upgrade", "install beside the old one"},
+			upgradediff.RuleUpgradeCode, "unrelated product (other UpgradeCode)", "install beside the old one"},
 		{"no Upgrade row removes the old version", base, patched(t, next, "DELETE FROM `Upgrade` WHERE `ActionProperty` = 'WIX_UPGRADE_DETECTED'"),
 			upgradediff.RuleNoUpgradeRow, "major upgrade", "both would stay installed"},
 		{"component moved to another folder", base, patched(t, next, "UPDATE `Component` SET `Directory_` = 'ManufacturerDir' WHERE `Component` = 'Settings'"),
