@@ -139,15 +139,15 @@ func Build(r Request) (Command, error) {
 	var parts []string
 	switch strings.ToLower(filepath.Ext(r.File)) {
 	case ".msi":
-		parts = []string{"msiexec", "/i", quote(r.File)}
+		parts = []string{"msiexec", "/i", quotePath(r.File)}
 		if r.Quiet {
 			parts = append(parts, "/qn")
 		}
 		if r.Log != "" {
-			parts = append(parts, "/l*v", quote(r.Log))
+			parts = append(parts, "/l*v", quotePath(r.Log))
 		}
 	case ".exe":
-		parts = []string{quote(r.File)}
+		parts = []string{quotePath(r.File)}
 		if r.Quiet {
 			parts = append(parts, "/S")
 		}
@@ -299,6 +299,15 @@ func quote(s string) string {
 	}
 	if strings.ContainsAny(s, special) {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+// quotePath quotes a file path as a whole: unlike quote, never in the
+// PROPERTY="value" form, even when the path holds a "=".
+func quotePath(s string) string {
+	if strings.ContainsAny(s, " \t&()^|<>;,=") {
+		return `"` + s + `"`
 	}
 	return s
 }

@@ -22,6 +22,8 @@ func TestCommands(t *testing.T) {
 			`msiexec /i "D:\My Files\c 1.msi" /qn /l*v "C:\Temp Logs\i.log" INSTALLDIR="C:\Program Files\Example Console"`, nil},
 		{"semicolon and comma", installcmd.Request{File: "c.msi", InstallDir: `C:\Apps;Tools,X\Console`},
 			`msiexec /i c.msi INSTALLDIR="C:\Apps;Tools,X\Console"`, nil},
+		{"= in the file's path", installcmd.Request{File: `C:\a=b c\c.msi`, Log: `C:\x=y.log`},
+			`msiexec /i "C:\a=b c\c.msi" /l*v "C:\x=y.log"`, nil},
 		{"UNC", installcmd.Request{File: "c.msi", InstallDir: `\\server\share\Console`},
 			`msiexec /i c.msi INSTALLDIR=\\server\share\Console`, nil},
 		{"all users and auto-update", installcmd.Request{File: "c.msi", Quiet: true, AllUsers: true, ShouldAutoUpdate: "1", RunAtStartup: "1"},
