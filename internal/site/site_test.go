@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -175,5 +176,43 @@ func TestBrowserCommandBuilder(t *testing.T) {
 				t.Errorf("#%s: warning %d %q, want %q", tc.frag, i, got, w)
 			}
 		}
+	}
+}
+
+// TestBrowserRefusesHostileInstallDir: the command builder applies
+// install-cmd's INSTALLDIR rules (issue 12): a folder Windows refuses, or
+// a value the command line would alter, gives no command but says why.
+func TestBrowserRefusesHostileInstallDir(t *testing.T) {
+	p := page(t, false, false)
+	for _, tc := range []struct{ dir, want string }{
+		{`C:\Apps\CON`, "reserved device name"},
+		{`C:\Apps\nul.txt\x`, "reserved device name"},
+		{`C:\Apps\Console.`, "ends with a dot or a space"},
+		{"C:\\Apps\\Con\u0085sole", "control characters"},
+		// A text field drops newlines itself; a tab stays.
+		{"C:\\Apps\\x\tformat", "control characters"},
+		{`C:\[WindowsFolder]`, "property reference"},
+		{`C:\%USERNAME%`, "cmd.exe expands"},
+		{`Apps\Console`, "want an absolute Windows path"},
+		{`C:\` + strings.Repeat("a", 250), "MAX_PATH"},
+	} {
+		dom := browse(t, p, uaWin64, "installdir="+url.QueryEscape(tc.dir))
+		if got := text(dom, "installdir-error"); !strings.Contains(got, tc.want) {
+			t.Errorf("%q: error %q, want %q", tc.dir, got, tc.want)
+		}
+		for _, id := range []string{"cmd-msi", "cmd-exe"} {
+			if got := text(dom, id); got != "(fix the install folder)" {
+				t.Errorf("%q: %s %q, want no command", tc.dir, id, got)
+			}
+		}
+	}
+	// A valid folder with a trailing backslash: the quoted value must not
+	// end in one (the EXE's CommandLineToArgvW would read \" as a quote).
+	dom := browse(t, p, uaWin64, "installdir="+url.QueryEscape(`D:\Apps\Support Console\`))
+	if got, want := text(dom, "cmd-exe"), `console-1.0.0-x64.exe /S "INSTALLDIR=D:\Apps\Support Console"`; got != want {
+		t.Errorf("EXE command %q, want %q", got, want)
+	}
+	if got := text(dom, "installdir-error"); got != "" {
+		t.Errorf("valid folder: error %q", got)
 	}
 }
