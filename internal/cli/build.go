@@ -50,7 +50,7 @@ anything is built.
 
 --previous DIR compares each MSI with the MSI of the same kind and
 architecture in DIR, an earlier release (see msiforge diff), and fails with
-exit status 3, before writing the manifest, when one cannot upgrade it.`,
+exit status 3, publishing nothing, when one cannot upgrade it.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
