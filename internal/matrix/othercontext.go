@@ -3,7 +3,7 @@ package matrix
 // The other install context. Windows Installer keeps per-user and
 // per-machine installations apart: FindRelatedProducts only finds products
 // installed in the context of the running install
-// (https://learn.microsoft.com/en-us/windows/win32/msi/findrelatedproducts),
+// (https://learn.microsoft.com/en-us/windows/win32/msi/findrelatedproducts-action),
 // so a per-machine install beside a per-user one would give two copies,
 // two Run values and two shortcuts. The console package refuses it (launch
 // conditions), and whoever chooses a command is told beforehand what to do.
