@@ -193,6 +193,28 @@ func TestWineEXERepairSource(t *testing.T) {
 		}
 	})
 
+	// A cache folder that cannot be created (a file in its place): 1603,
+	// nothing installed, the file left alone.
+	t.Run("cache folder cannot be written", func(t *testing.T) {
+		blocker := filepath.Clean(w.Path(localAppData + `\` + sc.Folder))
+		if err := os.MkdirAll(filepath.Dir(blocker), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(blocker, []byte("not a folder"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(blocker)
+		if rc := run(t, "/S"); rc != winetest.Code(1603) {
+			t.Errorf("exit %d, want 1603 (%d under Wine)", rc, winetest.Code(1603))
+		}
+		if w.KeyExists(`HKCU\` + settingsKey) {
+			t.Error("installed without a repair source")
+		}
+		if b, err := os.ReadFile(blocker); err != nil || string(b) != "not a folder" {
+			t.Errorf("the file in the folder's place was changed: %q, %v", b, err)
+		}
+	})
+
 	t.Run("refused install leaves no cache", func(t *testing.T) {
 		if rc := run(t, "/S", "RUNATSTARTUP=2"); rc != winetest.Code(1603) {
 			t.Errorf("exit %d, want 1603 (%d under Wine)", rc, winetest.Code(1603))
