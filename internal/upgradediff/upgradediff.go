@@ -271,8 +271,12 @@ func Compare(o, n *Package) *Report {
 		r.OK = false
 	}
 	if o.UpgradeCode != n.UpgradeCode {
+		// Unrelated products: the version rules do not apply between them.
+		r.Kind = "unrelated product (other UpgradeCode)"
 		add(RuleUpgradeCode, "the UpgradeCode changed from %s to %s: Windows Installer finds related products by UpgradeCode, so the new package would install beside the old one instead of upgrading it (%s)",
 			orNone(o.UpgradeCode), orNone(n.UpgradeCode), docUpgrade)
+		compareComponents(o, n, add)
+		return r
 	}
 	ov, oerr := ParseVersion(o.Version)
 	nv, nerr := ParseVersion(n.Version)
@@ -317,12 +321,9 @@ func Compare(o, n *Package) *Report {
 	case cmp == 0 && sameCode && ov == nv:
 		r.Kind = "identical package (same PackageCode)"
 	}
-	if cmp < 0 && !sameCode && o.UpgradeCode == n.UpgradeCode && !removes(n.Upgrades, o.UpgradeCode, ov) {
+	if cmp < 0 && !sameCode && !removes(n.Upgrades, o.UpgradeCode, ov) {
 		add(RuleNoUpgradeRow, "no Upgrade row of the new package removes %s %s (UpgradeCode %s, not OnlyDetect, version range including it): both would stay installed (%s)",
 			o.ProductName, o.Version, o.UpgradeCode, docUpgrade)
-	}
-	if o.UpgradeCode != n.UpgradeCode {
-		r.Kind = "unrelated product (other UpgradeCode)"
 	}
 	compareComponents(o, n, add)
 	return r
