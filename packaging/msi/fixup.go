@@ -42,12 +42,11 @@ func ApplyFixes(ctx context.Context, run execx.Runner, path string, fixes []Fix)
 // ConsoleFixes are the fix-ups of the console MSI. packageCode and epoch
 // replace wixl's random PackageCode and wall-clock times.
 func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
-	fixes := []Fix{FixHKMU()}
+	fixes := append([]Fix{FixHKMU()}, RepairSourceFixes(m)...) // repairsource.go
 	for _, cc := range m.ComponentConditions {
 		fixes = append(fixes, FixComponentCondition(cc.Component, cc.Condition))
 	}
 	fixes = append(fixes, FixSecureProperties(m.SecureProperties))
-	fixes = append(fixes, RepairSourceFixes(m)...) // repairsource.go
 	// Last: the summary fields that make the build reproducible (and arm64).
 	fixes = append(fixes, FixSummary(map[int]string{
 		PIDTemplate:  m.Template,

@@ -29,11 +29,12 @@ func RepairSourceFixes(m *wix.Console) []Fix {
 	sc := m.SetupCache()
 	return []Fix{
 		FixRemoveCacheFolder(m.SettingsComponent(), sc.Property, sc.File),
-		// Immediate type 51 without wixl's no-impersonate bit (0x800),
-		// which ICE68 flags and ICE105 rejects in a per-user package:
+		// Immediate type 51 without the no-impersonate bit (0x800), which
+		// ICE68 flags and ICE105 rejects in a per-user package; the
+		// template asks wixl for it with Impersonate="yes":
 		// https://learn.microsoft.com/en-us/windows/win32/msi/custom-action-in-script-execution-options
-		FixCustomActionType(sc.UserAction, 51),
-		FixCustomActionType(sc.MachineAction, 51),
+		Verify("type of custom action "+sc.UserAction, "CustomAction", "Action", sc.UserAction, map[string]string{"Type": "51"}),
+		Verify("type of custom action "+sc.MachineAction, "CustomAction", "Action", sc.MachineAction, map[string]string{"Type": "51"}),
 	}
 }
 
