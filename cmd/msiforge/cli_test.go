@@ -40,6 +40,7 @@ func TestCLI(t *testing.T) {
 	})
 	ts.Commands["ls"] = lsCmd
 	ts.Commands["break-run-condition"] = breakRunCondition
+	ts.Commands["replace"] = replaceCmd
 	ts.Run(t, *update)
 }
 
@@ -92,4 +93,20 @@ func breakRunCondition(args []string, _ string) ([]byte, error) {
 	}
 	return nil, msitools.Query(context.Background(), execx.OS{}, args[0],
 		"UPDATE `Component` SET `Condition` = '' WHERE `Component` = 'RunAtStartup'")
+}
+
+// replaceCmd replaces every OLD with NEW in FILE (a new version in the
+// config, other payload content), for the diff transcript.
+func replaceCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 3 {
+		return nil, fmt.Errorf("usage: replace FILE OLD NEW")
+	}
+	b, err := os.ReadFile(args[0])
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(string(b), args[1]) {
+		return nil, fmt.Errorf("%s has no %q", args[0], args[1])
+	}
+	return nil, os.WriteFile(args[0], []byte(strings.ReplaceAll(string(b), args[1], args[2])), 0o644)
 }

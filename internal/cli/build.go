@@ -2,17 +2,19 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/sign"
+	"github.com/msiforge/msiforge/internal/upgradediff"
 	"github.com/msiforge/msiforge/packaging"
 )
 
 func newBuildCmd(env *Env) *cobra.Command {
-	var cfgPath, outDir string
+	var cfgPath, outDir, previous string
 	var archs []string
 	var asJSON, verbose bool
 	var keys sign.KeySource
@@ -44,7 +46,11 @@ With a signing section in the config, or --cert/--key or --pkcs12, build
 signs the payload's PE files before packaging them, then each MSI, and
 verifies every signature before writing the artifact. A certificate that
 breaks the signing rules (see msiforge sign --help) is refused before
-anything is built.`,
+anything is built.
+
+--previous DIR compares each MSI with the MSI of the same kind and
+architecture in DIR, an earlier release (see msiforge diff), and fails with
+exit status 3, publishing nothing, when one cannot upgrade it.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
@@ -54,11 +60,22 @@ anything is built.`,
 			for _, w := range c.Warnings {
 				env.Log.Print("warning: " + w)
 			}
+			var prev *upgradediff.Release
+			if previous != "" {
+				if prev, err = upgradediff.LoadRelease(previous); err != nil {
+					return err
+				}
+			}
 			epoch, err := packaging.ParseEpoch(env.Getenv("SOURCE_DATE_EPOCH"))
 			if err != nil {
 				return err
 			}
 			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose}
+			if prev != nil {
+				// In the staging directory, before the manifest: a release
+				// that breaks an upgrade rule is never published.
+				opts.Verify = func(arts []packaging.Artifact) error { return checkPrevious(env, prev, arts) }
+			}
 			// Key flags replace the config's signing section.
 			allowWeak := keys.AllowWeak
 			if keys.IsZero() {
@@ -96,8 +113,33 @@ anything is built.`,
 	addConfigFlag(cmd, &cfgPath)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	cmd.Flags().StringVar(&previous, "previous", "", "the previous release's output directory: check each MSI upgrades it (msiforge diff); exit 3 if not")
 	addKeyFlags(cmd, &keys)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
 	return cmd
+}
+
+// checkPrevious runs the upgrade rules of msiforge diff on each built MSI
+// against its counterpart in the previous release dir.
+func checkPrevious(env *Env, prev *upgradediff.Release, arts []packaging.Artifact) error {
+	reps, err := prev.Compare(arts)
+	if err != nil {
+		return err
+	}
+	broken := 0
+	for _, r := range reps {
+		if r.OK {
+			env.progress(fmt.Sprintf("%s after %s: %s, ok", filepath.Base(r.New.Path), filepath.Base(r.Old.Path), r.Kind))
+			continue
+		}
+		broken++
+		for _, p := range r.Problems {
+			env.Log.Printf("%s after %s: problem [%s]: %s", filepath.Base(r.New.Path), filepath.Base(r.Old.Path), p.Rule, p.Message)
+		}
+	}
+	if broken > 0 {
+		return fmt.Errorf("%d of %d MSIs cannot upgrade the previous release in %s: %w", broken, len(reps), prev.Dir, ErrFindings)
+	}
+	return nil
 }

@@ -16,17 +16,35 @@ func newInstallCmdCmd(env *Env) *cobra.Command {
 	var r installcmd.Request
 	var asJSON, noRead bool
 	cmd := &cobra.Command{
-		Use:   "install-cmd FILE.msi|FILE.exe [--all-users] [--auto-update 0|1] [--run-at-startup 0|1] [--install-dir DIR] [--log FILE] [--as-system]",
+		Use:   "install-cmd FILE.msi|FILE.exe [--all-users] [--auto-update 0|1] [--run-at-startup 0|1] [--install-dir DIR] [--log FILE] [--as-system] [--change]",
 		Short: "Print the command that installs the console with the chosen properties",
 		Long: `install-cmd prints the msiexec command line (or, for the EXE, the /S form with
 properties passed through) that installs the console as asked, followed on
 stderr by the warnings of the update matrix for that choice: an all-users
 install ignores auto-update, a per-user install run as Local System lands in
 the system profile, and users must log in once before the site is upgraded.
-For an MSI, the package's own defaults are read from its tables.`,
+For an MSI, the package's own defaults are read from its tables.
+
+Every choice also warns about the other install context: Windows Installer
+never upgrades across contexts, so the package refuses a per-user install
+where a per-machine one exists, and a per-machine install where the
+installing account has a per-user one; the warning says what to do.
+
+--change prints the command that changes the settings of an installed
+console instead: REINSTALL=ALL REINSTALLMODE=omus with the new
+--run-at-startup and --auto-update (and --all-users for a per-machine
+installation); the folder cannot change that way.
+
+Values are refused (exit 2) when the printed command would not pass them on
+as typed: control characters, [NAME] property references, %NAME%, double
+quotes; --install-dir must be a folder Windows can create (no CON, NUL,
+COM1..., no trailing dot or space, within MAX_PATH).`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r.File = args[0]
+			if err := installcmd.Check(r); err != nil {
+				return &usageError{err}
+			}
 			if strings.HasSuffix(strings.ToLower(r.File), ".msi") && !noRead {
 				res, err := msiDefaults(r.File)
 				if err != nil {
@@ -65,6 +83,7 @@ For an MSI, the package's own defaults are read from its tables.`,
 	f.StringVar(&r.PackageVersion, "package-version", "", "the package's ProductVersion, for an EXE or with --no-read")
 	f.BoolVar(&noRead, "no-read", false, "do not open the MSI to read its defaults")
 	f.BoolVar(&asJSON, "json", false, "print the command, outcome and warnings as JSON")
+	f.BoolVar(&r.Change, "change", false, "print the settings-change command of an installed console (REINSTALL=ALL REINSTALLMODE=omus)")
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/matrix"
+	"github.com/msiforge/msiforge/internal/winname"
 )
 
 // Request is what the administrator wants.
@@ -29,6 +30,55 @@ type Request struct {
 	// PackageVersion is the package's ProductVersion ("" when unknown) and
 	// SiteVersion the support site's version ("" when not given).
 	PackageVersion, SiteVersion string
+	// Change asks for the settings-change command of an installed console
+	// (REINSTALL=ALL REINSTALLMODE=omus with the new values) instead of an
+	// install command.
+	Change bool
+}
+
+// ChangeArgs are the msiexec arguments of a settings change on an
+// installed console: reinstall every feature, rewriting registry values
+// and shortcuts, replacing only missing or older files; the Run value's
+// component is transitive, so its condition is evaluated again
+// (https://learn.microsoft.com/en-us/windows/win32/msi/reinstall,
+// https://learn.microsoft.com/en-us/windows/win32/msi/reinstallmode).
+// TODO(lead): the package helper defines matrix.ChangeArgs with the same
+// value; use it here once both are on main.
+var ChangeArgs = []string{"REINSTALL=ALL", "REINSTALLMODE=omus"}
+
+// Check refuses values that would not reach msiexec as typed: control
+// characters (a newline would start a second command), [Property]
+// references (msiexec formats property values), %VAR% (cmd.exe expands
+// it, and a batch file drops a lone %) and double quotes (they end the
+// quoted value). It runs before anything is read.
+func Check(r Request) error {
+	for _, v := range []struct{ flag, value string }{
+		{"file", r.File}, {"--install-dir", r.InstallDir}, {"--log", r.Log},
+		{"--auto-update", r.ShouldAutoUpdate}, {"--run-at-startup", r.RunAtStartup},
+		{"--site-version", r.SiteVersion}, {"--package-version", r.PackageVersion},
+	} {
+		if err := checkValue(v.flag, v.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkValue(flag, v string) error {
+	for _, c := range v {
+		if c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) {
+			return fmt.Errorf("%s %q: contains the control character U+%04X, which would break the command line; control characters are not allowed", flag, v, c)
+		}
+	}
+	switch {
+	case strings.ContainsAny(v, "[]"):
+		return fmt.Errorf("%s %q: '[' and ']' are not allowed: msiexec would read [NAME] as a property reference and replace it", flag, v)
+	case strings.Contains(v, "%"):
+		return fmt.Errorf("%s %q: '%%' is not allowed: cmd.exe expands %%NAME%% (and a batch file drops a lone %%), so the value would not arrive as typed", flag, v)
+	case strings.Contains(v, `"`):
+		return fmt.Errorf("%s %q: '\"' is not allowed: it would end the quoted value (and Windows names cannot contain it)", flag, v)
+	}
+	return nil
 }
 
 // ErrOutdated is returned when the package is older than the site: such
@@ -44,6 +94,17 @@ type Command struct {
 
 // Build writes the command for r.
 func Build(r Request) (Command, error) {
+	if err := Check(r); err != nil {
+		return Command{}, err
+	}
+	if r.Change {
+		if r.InstallDir != "" {
+			return Command{}, fmt.Errorf("--change with --install-dir %q: an installed console cannot be moved (Windows Installer reinstalls components where they are); uninstall it, then install it with --install-dir", r.InstallDir)
+		}
+		if r.RunAtStartup == "" && r.ShouldAutoUpdate == "" {
+			return Command{}, fmt.Errorf("--change: give the settings to change, --run-at-startup 0|1 and/or --auto-update 0|1")
+		}
+	}
 	for name, v := range map[string]string{"--auto-update": r.ShouldAutoUpdate, "--run-at-startup": r.RunAtStartup} {
 		if v != "" && v != "0" && v != "1" {
 			return Command{}, fmt.Errorf("%s %q: want 0 or 1", name, v)
@@ -54,9 +115,17 @@ func Build(r Request) (Command, error) {
 			return Command{}, err
 		}
 	}
+	if r.Log != "" {
+		if err := checkLog(r.Log); err != nil {
+			return Command{}, err
+		}
+	}
 	var props []string
+	if r.Change {
+		props = append(props, ChangeArgs...)
+	}
 	if r.InstallDir != "" {
-		props = append(props, quote("INSTALLDIR="+r.InstallDir))
+		props = append(props, quote("INSTALLDIR="+trimSlash(r.InstallDir)))
 	}
 	if r.RunAtStartup != "" {
 		props = append(props, "RUNATSTARTUP="+r.RunAtStartup)
@@ -70,15 +139,15 @@ func Build(r Request) (Command, error) {
 	var parts []string
 	switch strings.ToLower(filepath.Ext(r.File)) {
 	case ".msi":
-		parts = []string{"msiexec", "/i", quote(r.File)}
+		parts = []string{"msiexec", "/i", quotePath(r.File)}
 		if r.Quiet {
 			parts = append(parts, "/qn")
 		}
 		if r.Log != "" {
-			parts = append(parts, "/l*v", quote(r.Log))
+			parts = append(parts, "/l*v", quotePath(r.Log))
 		}
 	case ".exe":
-		parts = []string{quote(r.File)}
+		parts = []string{quotePath(r.File)}
 		if r.Quiet {
 			parts = append(parts, "/S")
 		}
@@ -111,6 +180,13 @@ func Build(r Request) (Command, error) {
 	if !o.AutoUpdate { // Evaluate adds the reminder when auto-update is on
 		c.Warnings = append(c.Warnings, matrix.WarnLoginOnce)
 	}
+	if r.Change {
+		ctx := "a per-user installation: run it as that user, without ALLUSERS"
+		if r.AllUsers {
+			ctx = "a per-machine installation: ALLUSERS=1, elevated"
+		}
+		c.Warnings = append(c.Warnings, "--change changes an installed console of this version and architecture; this command is for "+ctx+"; properties left out keep their installed values")
+	}
 	if r.SiteVersion != "" && r.PackageVersion != "" {
 		newer, err := newerThan(r.SiteVersion, r.PackageVersion)
 		if err != nil {
@@ -125,29 +201,53 @@ func Build(r Request) (Command, error) {
 }
 
 // CheckInstallDir accepts an absolute Windows path: a drive letter
-// (C:\...) or a UNC path (\\server\share\...), without "..", and without the
-// characters Windows forbids in names.
+// (C:\...) or a UNC path (\\server\share\...) whose every folder name
+// Windows can create (internal/winname: no reserved device name such as
+// CON or NUL, no trailing dot or space, no forbidden or control
+// character, within MAX_PATH), and nothing the command line would alter.
 func CheckInstallDir(dir string) error {
 	abs := len(dir) >= 3 && (dir[0]|0x20 >= 'a' && dir[0]|0x20 <= 'z') && dir[1] == ':' && dir[2] == '\\' ||
 		strings.HasPrefix(dir, `\\`) && len(strings.Split(strings.TrimPrefix(dir, `\\`), `\`)) >= 2
 	if !abs {
 		return fmt.Errorf("--install-dir %q: want an absolute Windows path, a drive letter (C:\\Apps\\Console) or a UNC path (\\\\server\\share\\Console)", dir)
 	}
-	rest := dir[2:]
-	for _, part := range strings.Split(rest, `\`) {
-		if part == ".." || part == "." {
-			return fmt.Errorf("--install-dir %q: %q is not allowed in the path", dir, part)
+	if err := checkValue("--install-dir", dir); err != nil {
+		return err
+	}
+	if err := winname.CheckPath(dir); err != nil {
+		return fmt.Errorf("--install-dir %q: %w", dir, err)
+	}
+	return nil
+}
+
+// checkLog checks the --log file: a Windows path msiexec can create.
+func checkLog(log string) error {
+	if i := strings.IndexAny(log, `<>|*?`); i >= 0 {
+		return fmt.Errorf("--log %q: %q is not allowed in a Windows path", log, log[i])
+	}
+	if strings.HasSuffix(log, `\`) || strings.HasSuffix(log, "/") {
+		return fmt.Errorf("--log %q: names a folder; give the log file's path", log)
+	}
+	for _, c := range strings.FieldsFunc(log, func(r rune) bool { return r == '\\' || r == '/' }) {
+		if len(c) == 2 && c[1] == ':' {
+			continue // the drive
 		}
-	}
-	if i := strings.IndexAny(rest, `<>:"/|?*`); i >= 0 {
-		return fmt.Errorf("--install-dir %q: %q is not allowed in a Windows path", dir, rest[i])
-	}
-	for _, r := range dir {
-		if r < 32 {
-			return fmt.Errorf("--install-dir %q: control characters are not allowed", dir)
+		if err := winname.CheckName(c); err != nil && c != "." && c != ".." {
+			return fmt.Errorf("--log %q: %w", log, err)
 		}
 	}
 	return nil
+}
+
+// trimSlash drops a folder's trailing backslashes (Windows Installer adds
+// one), which a quoted argument cannot end with: CommandLineToArgvW, which
+// the EXE uses, reads \" as a literal quote. A drive root keeps its own.
+func trimSlash(dir string) string {
+	t := strings.TrimRight(dir, `\`)
+	if len(t) == 2 && t[1] == ':' {
+		return t + `\`
+	}
+	return t
 }
 
 // newerThan compares two ProductVersions by their first three fields,
@@ -199,6 +299,15 @@ func quote(s string) string {
 	}
 	if strings.ContainsAny(s, special) {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+// quotePath quotes a file path as a whole: unlike quote, never in the
+// PROPERTY="value" form, even when the path holds a "=".
+func quotePath(s string) string {
+	if strings.ContainsAny(s, " \t&()^|<>;,=") {
+		return `"` + s + `"`
 	}
 	return s
 }

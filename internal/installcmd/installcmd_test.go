@@ -22,6 +22,8 @@ func TestCommands(t *testing.T) {
 			`msiexec /i "D:\My Files\c 1.msi" /qn /l*v "C:\Temp Logs\i.log" INSTALLDIR="C:\Program Files\Example Console"`, nil},
 		{"semicolon and comma", installcmd.Request{File: "c.msi", InstallDir: `C:\Apps;Tools,X\Console`},
 			`msiexec /i c.msi INSTALLDIR="C:\Apps;Tools,X\Console"`, nil},
+		{"= in the file's path", installcmd.Request{File: `C:\a=b c\c.msi`, Log: `C:\x=y.log`},
+			`msiexec /i "C:\a=b c\c.msi" /l*v "C:\x=y.log"`, nil},
 		{"UNC", installcmd.Request{File: "c.msi", InstallDir: `\\server\share\Console`},
 			`msiexec /i c.msi INSTALLDIR=\\server\share\Console`, nil},
 		{"all users and auto-update", installcmd.Request{File: "c.msi", Quiet: true, AllUsers: true, ShouldAutoUpdate: "1", RunAtStartup: "1"},
@@ -59,11 +61,24 @@ func TestBadInstallDir(t *testing.T) {
 		`C:Console`:           "want an absolute Windows path",
 		`/opt/console`:        "want an absolute Windows path",
 		`\\server`:            "want an absolute Windows path",
-		`C:\Apps\..\Windows`:  `".." is not allowed`,
-		`C:\Apps\Con|sole`:    `'|' is not allowed`,
+		`C:\Apps\..\Windows`:  `".." is not a name`,
+		`C:\Apps\Con|sole`:    `contains '|', which Windows does not allow`,
 		`C:\Apps\"Console"`:   `'"' is not allowed`,
-		`C:\Apps\Con:sole`:    `':' is not allowed`,
-		"C:\\Apps\\Con\tsole": "control characters",
+		`C:\Apps\Con:sole`:    `contains ':', which Windows does not allow`,
+		"C:\\Apps\\Con\tsole": "control character U+0009",
+		// Issue 12, "Windows names": reserved device names, trailing dots
+		// and spaces, DEL and C1 controls; and what the command line would
+		// alter: property references and %-expansion.
+		`C:\Apps\CON`:                    "reserved device name",
+		`C:\NUL\Console`:                 "reserved device name",
+		`C:\Apps\com1.log`:               "reserved device name",
+		`C:\Apps\Console.`:               "ends with a dot or a space",
+		`C:\Apps\Console \x`:             "ends with a dot or a space",
+		"C:\\Apps\\Con\x7fsole":          "control character U+007F",
+		"C:\\Apps\\Con\u0085sole":        "control character U+0085",
+		`C:\Apps\[ProgramFilesFolder]`:   "property reference",
+		`C:\%USERPROFILE%\Console`:       "cmd.exe expands",
+		`C:\` + strings.Repeat("a", 250): "MAX_PATH",
 	} {
 		_, err := installcmd.Build(installcmd.Request{File: "c.msi", InstallDir: dir})
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -87,5 +102,105 @@ func TestSiteVersion(t *testing.T) {
 	r.SiteVersion = "v1.5"
 	if _, err := installcmd.Build(r); err == nil || !strings.Contains(err.Error(), `--site-version "v1.5"`) {
 		t.Errorf("bad site version: err = %v", err)
+	}
+}
+
+// TestHostileValues: every value install-cmd prints is refused when the
+// command line would not pass it on as typed (issue 12).
+func TestHostileValues(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    installcmd.Request
+		want string
+	}{
+		{"log with a newline", installcmd.Request{File: "c.msi", Log: "C:\\l.log\r\nformat C:"}, "control character U+000D"},
+		{"log with DEL", installcmd.Request{File: "c.msi", Log: "C:\\l\x7f.log"}, "control character U+007F"},
+		{"log with a property", installcmd.Request{File: "c.msi", Log: `C:\[TempFolder]\l.log`}, "property reference"},
+		{"log with %TEMP%", installcmd.Request{File: "c.msi", Log: `%TEMP%\l.log`}, "cmd.exe expands"},
+		{"log with a quote", installcmd.Request{File: "c.msi", Log: `C:\l".log`}, `'"' is not allowed`},
+		{"log is a folder", installcmd.Request{File: "c.msi", Log: `C:\logs\`}, "names a folder"},
+		{"log with a pipe", installcmd.Request{File: "c.msi", Log: `C:\l|x.log`}, `'|' is not allowed`},
+		{"file with a newline", installcmd.Request{File: "c\n.msi"}, "control character U+000A"},
+		{"file with C1", installcmd.Request{File: "c\u009b.msi"}, "control character U+009B"},
+		{"file with %", installcmd.Request{File: "%APPDATA%\\c.msi"}, "cmd.exe expands"},
+		{"site version with a newline", installcmd.Request{File: "c.msi", SiteVersion: "1.5.0\nx", PackageVersion: "1.4.2"}, "control character"},
+		{"change with a folder", installcmd.Request{File: "c.msi", Change: true, RunAtStartup: "0", InstallDir: `C:\Apps`}, "cannot be moved"},
+		{"change with nothing to change", installcmd.Request{File: "c.msi", Change: true}, "give the settings to change"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := installcmd.Build(tc.r)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q (command %q)", err, tc.want, c.Line)
+			}
+			if c.Line != "" {
+				t.Errorf("a refused request printed %q", c.Line)
+			}
+		})
+	}
+}
+
+// TestChange: --change prints the settings-change command of an
+// installed console, in its context.
+func TestChange(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    installcmd.Request
+		line string
+		warn string
+	}{
+		{"per-user", installcmd.Request{File: "c.msi", Quiet: true, Change: true, RunAtStartup: "0"},
+			"msiexec /i c.msi /qn " + strings.Join(installcmd.ChangeArgs, " ") + " RUNATSTARTUP=0", "without ALLUSERS"},
+		{"per-machine", installcmd.Request{File: "c.msi", Quiet: true, Change: true, AllUsers: true, RunAtStartup: "1", ShouldAutoUpdate: "0"},
+			"msiexec /i c.msi /qn REINSTALL=ALL REINSTALLMODE=omus RUNATSTARTUP=1 SHOULDAUTOUPDATE=0 ALLUSERS=1", "ALLUSERS=1, elevated"},
+		{"exe", installcmd.Request{File: "setup.exe", Quiet: true, Change: true, ShouldAutoUpdate: "1"},
+			"setup.exe /S REINSTALL=ALL REINSTALLMODE=omus SHOULDAUTOUPDATE=1", "keep their installed values"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := installcmd.Build(tc.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Line != tc.line {
+				t.Errorf("command\n got %s\nwant %s", c.Line, tc.line)
+			}
+			if all := strings.Join(c.Warnings, "\n"); !strings.Contains(all, tc.warn) {
+				t.Errorf("warnings lack %q:\n%s", tc.warn, all)
+			}
+		})
+	}
+}
+
+// TestTrailingBackslash: a quoted INSTALLDIR never ends in a backslash,
+// which CommandLineToArgvW (the EXE) would read as an escaped quote.
+func TestTrailingBackslash(t *testing.T) {
+	for dir, want := range map[string]string{
+		`C:\Program Files\Console\`: `INSTALLDIR="C:\Program Files\Console"`,
+		`D:\`:                       `INSTALLDIR=D:\`,
+		`\\srv\share\Console\\`:     `INSTALLDIR=\\srv\share\Console`,
+	} {
+		c, err := installcmd.Build(installcmd.Request{File: "setup.exe", InstallDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(c.Line, want) {
+			t.Errorf("%q: command %q, want it to end %q", dir, c.Line, want)
+		}
+	}
+}
+
+// TestOtherContextWarning: every choice warns about an install in the
+// other context, which the package refuses.
+func TestOtherContextWarning(t *testing.T) {
+	for _, tc := range []struct {
+		allUsers bool
+		want     string
+	}{{false, matrix.WarnMachineInstalled}, {true, matrix.WarnUserInstalled}} {
+		c, err := installcmd.Build(installcmd.Request{File: "c.msi", AllUsers: tc.allUsers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(c.Warnings, "\n"), tc.want) {
+			t.Errorf("all users %v: warnings %q lack %q", tc.allUsers, c.Warnings, tc.want)
+		}
 	}
 }

@@ -81,6 +81,7 @@ func Evaluate(in Input, programFiles string) (Outcome, error) {
 	if o.AutoUpdate {
 		o.Warnings = append(o.Warnings, WarnLoginOnce)
 	}
+	o.Warnings = append(o.Warnings, OtherContextWarning(o.Scope)) // othercontext.go
 	return o, nil
 }
 

@@ -98,6 +98,11 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 	if err != nil {
 		return nil, err
 	}
+	if opts.Verify != nil {
+		if err := opts.Verify(arts); err != nil {
+			return nil, err
+		}
+	}
 	records, err := Record(ctx, run, c, arts, staging, msiforge, opts.Epoch)
 	if err != nil {
 		return nil, err

@@ -47,6 +47,10 @@ type Options struct {
 	// Verbose also sends Progress the read-back's listing of rows the
 	// config did not ask for (a custom template's additions).
 	Verbose bool
+	// Verify, when set, checks the built artifacts (in the staging
+	// directory) before the manifest is written; an error fails the
+	// release and the previous one stays (build --previous).
+	Verify func(arts []packaging.Artifact) error
 }
 
 func (o Options) verbose(msg string) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/matrix"
+	"github.com/msiforge/msiforge/internal/winname"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -28,6 +29,9 @@ type Data struct {
 	Outcomes map[string]OutcomeEntry `json:"outcomes"` // by "allusers|autoupdate|runatstartup|context"
 	Notes    []string                `json:"notes"`
 	Rows     []matrix.Row            `json:"rows"`
+	// ReservedNames are Windows' device names (internal/winname), which
+	// the command builder refuses in INSTALLDIR, as install-cmd does.
+	ReservedNames []string `json:"reserved_names"`
 }
 
 // Download is one file on the page.
@@ -59,7 +63,8 @@ var kindLabel = map[string]string{
 
 // NewData builds the page's data from a manifest and internal/matrix.
 func NewData(m *manifest.Manifest) Data {
-	d := Data{Product: m.Product, Outcomes: map[string]OutcomeEntry{}, Notes: []string{matrix.WarnSystemPerUser, matrix.WarnLoginOnce}, Rows: matrix.Rows}
+	d := Data{Product: m.Product, Outcomes: map[string]OutcomeEntry{}, Notes: []string{matrix.WarnSystemPerUser, matrix.WarnLoginOnce}, Rows: matrix.Rows,
+		ReservedNames: winname.ReservedNames()}
 	for _, a := range m.Artifacts {
 		dl := Download{File: a.File, Kind: a.Kind, Arch: a.Arch, Size: a.Size, SHA256: a.SHA256, Signed: a.Signed,
 			Label: fmt.Sprintf("%s — %s", archLabel[a.Arch], kindLabel[a.Kind])}

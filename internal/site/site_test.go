@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -145,15 +146,15 @@ func TestBrowserCommandBuilder(t *testing.T) {
 		warnings                []string
 	}{
 		{"", "msiexec /i console-1.0.0-x64.msi /qn", "console-1.0.0-x64.exe /S",
-			"per-user install, settings in HKCU, automatic updates off", nil},
+			"per-user install, settings in HKCU, automatic updates off", []string{matrix.WarnMachineInstalled}},
 		{"autoupdate=1", "msiexec /i console-1.0.0-x64.msi /qn SHOULDAUTOUPDATE=1", "console-1.0.0-x64.exe /S SHOULDAUTOUPDATE=1",
-			"automatic updates on", []string{matrix.WarnLoginOnce}},
+			"automatic updates on", []string{matrix.WarnLoginOnce, matrix.WarnMachineInstalled}},
 		{"allusers=1&autoupdate=1&runatstartup=1&installdir=D:%5CApps%5CSupport%20Console",
 			`msiexec /i console-1.0.0-x64.msi /qn "INSTALLDIR=D:\Apps\Support Console" RUNATSTARTUP=1 SHOULDAUTOUPDATE=1 ALLUSERS=1`,
 			`console-1.0.0-x64.exe /S "INSTALLDIR=D:\Apps\Support Console" RUNATSTARTUP=1 SHOULDAUTOUPDATE=1 ALLUSERS=1`,
-			"per-machine install, settings in HKLM, automatic updates off", []string{matrix.Rows[3].Warning, "needs an elevated context"}},
+			"per-machine install, settings in HKLM, automatic updates off", []string{matrix.Rows[3].Warning, matrix.WarnUserInstalled, "needs an elevated context"}},
 		{"system=1&quiet=0", "msiexec /i console-1.0.0-x64.msi", "console-1.0.0-x64.exe",
-			"per-user install", []string{matrix.WarnSystemPerUser}},
+			"per-user install", []string{matrix.WarnSystemPerUser, matrix.WarnMachineInstalled}},
 	} {
 		dom := browse(t, p, uaWin64, tc.frag)
 		if got := text(dom, "cmd-msi"); got != tc.msi {
@@ -175,5 +176,43 @@ func TestBrowserCommandBuilder(t *testing.T) {
 				t.Errorf("#%s: warning %d %q, want %q", tc.frag, i, got, w)
 			}
 		}
+	}
+}
+
+// TestBrowserRefusesHostileInstallDir: the command builder applies
+// install-cmd's INSTALLDIR rules (issue 12): a folder Windows refuses, or
+// a value the command line would alter, gives no command but says why.
+func TestBrowserRefusesHostileInstallDir(t *testing.T) {
+	p := page(t, false, false)
+	for _, tc := range []struct{ dir, want string }{
+		{`C:\Apps\CON`, "reserved device name"},
+		{`C:\Apps\nul.txt\x`, "reserved device name"},
+		{`C:\Apps\Console.`, "ends with a dot or a space"},
+		{"C:\\Apps\\Con\u0085sole", "control characters"},
+		// A text field drops newlines itself; a tab stays.
+		{"C:\\Apps\\x\tformat", "control characters"},
+		{`C:\[WindowsFolder]`, "property reference"},
+		{`C:\%USERNAME%`, "cmd.exe expands"},
+		{`Apps\Console`, "want an absolute Windows path"},
+		{`C:\` + strings.Repeat("a", 250), "MAX_PATH"},
+	} {
+		dom := browse(t, p, uaWin64, "installdir="+url.QueryEscape(tc.dir))
+		if got := text(dom, "installdir-error"); !strings.Contains(got, tc.want) {
+			t.Errorf("%q: error %q, want %q", tc.dir, got, tc.want)
+		}
+		for _, id := range []string{"cmd-msi", "cmd-exe"} {
+			if got := text(dom, id); got != "(fix the install folder)" {
+				t.Errorf("%q: %s %q, want no command", tc.dir, id, got)
+			}
+		}
+	}
+	// A valid folder with a trailing backslash: the quoted value must not
+	// end in one (the EXE's CommandLineToArgvW would read \" as a quote).
+	dom := browse(t, p, uaWin64, "installdir="+url.QueryEscape(`D:\Apps\Support Console\`))
+	if got, want := text(dom, "cmd-exe"), `console-1.0.0-x64.exe /S "INSTALLDIR=D:\Apps\Support Console"`; got != want {
+		t.Errorf("EXE command %q, want %q", got, want)
+	}
+	if got := text(dom, "installdir-error"); got != "" {
+		t.Errorf("valid folder: error %q", got)
 	}
 }

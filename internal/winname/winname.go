@@ -11,6 +11,7 @@ package winname
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -153,4 +154,15 @@ func CheckPath(p string) error {
 		return fmt.Errorf("%q is %d characters long; a folder path may have at most %d (MAX_PATH)", p, b.Len, b.Limit)
 	}
 	return nil
+}
+
+// ReservedNames lists the reserved device names (without extension), for
+// checks that run outside Go (the download page's command builder).
+func ReservedNames() []string {
+	names := make([]string, 0, len(reserved))
+	for n := range reserved {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -5,7 +5,11 @@
 // and runs msiexec on it: /S gives /qn, otherwise /qb; every PROPERTY=VALUE
 // argument is passed on as PROPERTY="VALUE"; /D=DIR (last, unquoted) becomes
 // INSTALLDIR; /L=FILE writes a verbose log; /? shows the usage; the exit
-// code is msiexec's. The EXE runs as the invoking user (the console MSI is
+// code is msiexec's. The MSI is extracted into a cache folder that lasts as
+// long as the product (wix.SetupCache: under the user's local app data, or
+// under ProgramData with ALLUSERS=1) and msiexec runs on that copy, so
+// Windows registers it as the install source a repair reads the cabinet
+// from; a failed install removes the copy again. The EXE runs as the invoking user (the console MSI is
 // per-user by default); with ALLUSERS=1 and no elevation it stops with exit
 // code 740 (ERROR_ELEVATION_REQUIRED) and a message, instead of re-launching
 // itself elevated. templates/nsis/console.nsi.tmpl documents the rest.
@@ -71,6 +75,12 @@ type Model struct {
 	FileVersion     string
 	FileDescription string
 	Copyright       string
+	// CacheFolder (relative to the user's local app data, or to
+	// ProgramData with ALLUSERS=1; no trailing backslash) and CacheFile
+	// are where the EXE keeps its MSI as the repair source. The MSI's
+	// SetupCacheDir names the same folder and removes it at uninstall.
+	CacheFolder string
+	CacheFile   string
 }
 
 // NewModel derives the EXE's model from the console MSI's.
@@ -92,7 +102,9 @@ func NewModel(c *wix.Console) (*Model, error) {
 		FileVersion:     fv,
 		FileDescription: c.ProductName + " Setup",
 		// No year: the build must not depend on the clock.
-		Copyright: "Copyright © " + c.Manufacturer,
+		Copyright:   "Copyright © " + c.Manufacturer,
+		CacheFolder: strings.TrimSuffix(c.SetupCache().Folder, `\`),
+		CacheFile:   c.SetupCache().File,
 	}, nil
 }
 

@@ -67,3 +67,5 @@ func needMakensis(t *testing.T) {
 	t.Helper()
 	testutil.NeedTool(t, exe.Tools...)
 }
+
+func removeFile(path string) error { return os.Remove(path) }

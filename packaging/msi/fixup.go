@@ -42,7 +42,7 @@ func ApplyFixes(ctx context.Context, run execx.Runner, path string, fixes []Fix)
 // ConsoleFixes are the fix-ups of the console MSI. packageCode and epoch
 // replace wixl's random PackageCode and wall-clock times.
 func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
-	fixes := []Fix{FixHKMU()}
+	fixes := append([]Fix{FixHKMU()}, RepairSourceFixes(m)...) // repairsource.go
 	for _, cc := range m.ComponentConditions {
 		fixes = append(fixes, FixComponentCondition(cc.Component, cc.Condition))
 	}
