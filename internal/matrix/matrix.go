@@ -59,7 +59,7 @@ const (
 	// does not remove a component whose condition is false then). The
 	// component is transitive (RunComponentAttributes), so a reinstall
 	// re-evaluates this condition:
-	// https://learn.microsoft.com/windows/win32/msi/component-table
+	// https://learn.microsoft.com/windows/win32/msi/using-transitive-components
 	CondRunAtStartup = `RUNATSTARTUP="1" OR REMOVE~="ALL"`
 
 	// The launch conditions. LaunchConditions runs on every run, an
@@ -139,7 +139,7 @@ var LaunchConditions = []LaunchCondition{
 // component carries besides wixl's (registry key path, 64-bit):
 // msidbComponentAttributesTransitive, so that a reinstall re-evaluates its
 // condition and removes the Run value when RUNATSTARTUP becomes 0.
-// https://learn.microsoft.com/windows/win32/msi/component-table
+// https://learn.microsoft.com/windows/win32/msi/using-transitive-components
 const RunComponentAttributes = 0x40
 
 // ChangeArgs are the msiexec arguments, after `/i <package>`, of a
