@@ -231,5 +231,14 @@ func (*Console) CondAutoUpdate() string { return matrix.CondAutoUpdate }
 // CondAddInstallDirSlash is when INSTALLDIR gets its trailing backslash.
 func (*Console) CondAddInstallDirSlash() string { return matrix.CondAddInstallDirSlash }
 
+// OtherViewSearch is the RegLocator signature of the other-view search.
+const OtherViewSearch = "InstallDirMachineOtherView"
+
+// OtherViewSearch names the other-view search for the template.
+func (*Console) OtherViewSearch() string { return OtherViewSearch }
+
+// OtherViewProperty receives InstallDir from the other view of HKLM.
+func (*Console) OtherViewProperty() string { return matrix.PropMachineInstallDirOtherView }
+
 // SameVersionProperty is the property the same-version Upgrade row sets.
 func (*Console) SameVersionProperty() string { return matrix.PropSameVersion }

@@ -28,6 +28,7 @@ func TestLaunchConditions(t *testing.T) {
 		{"uninstall, REMOVE in lower case", matrix.CondValidAllUsers, map[string]string{"Installed": "1", "REMOVE": "all", "ALLUSERS": "7"}, true},
 
 		{"per-user run, per-machine install exists", matrix.CondNoMachineInstall, map[string]string{"MachineInstallDir": machineDir}, false},
+		{"per-user run, other architecture's per-machine install", matrix.CondNoMachineInstall, map[string]string{"MachineInstallDirOtherView": machineDir}, false},
 		{"per-machine run over per-machine install", matrix.CondNoMachineInstall, map[string]string{"ALLUSERS": "1", "MachineInstallDir": machineDir}, true},
 		{"per-user run, nothing installed", matrix.CondNoMachineInstall, map[string]string{}, true},
 		{"per-user uninstall beside a per-machine install", matrix.CondNoMachineInstall, map[string]string{"REMOVE": "ALL", "MachineInstallDir": machineDir}, true},

@@ -30,6 +30,14 @@ const (
 	PropMachineInstallDir       = "MachineInstallDir"
 	PropMachineRunAtStartup     = "MachineRunAtStartup"
 	PropMachineShouldAutoUpdate = "MachineShouldAutoUpdate"
+	// PropMachineInstallDirOtherView is InstallDir from the other
+	// registry view of HKLM: the 32-bit view for a 64-bit package, the
+	// 64-bit view for an x86 one. A per-machine install of the other
+	// architecture keeps its settings there (HKLM\Software is redirected
+	// for 32-bit components), and FindRelatedProducts does not see it from
+	// a per-user run. Only the refusal below reads it.
+	// https://learn.microsoft.com/windows/win32/winprog64/registry-redirector
+	PropMachineInstallDirOtherView = "MachineInstallDirOtherView"
 	// PropSameVersion is set by FindRelatedProducts from an OnlyDetect
 	// Upgrade row that matches exactly this version: another package of
 	// the same version (the other architecture, another build) is
@@ -81,7 +89,7 @@ const (
 	// https://learn.microsoft.com/windows/win32/msi/installation-context
 	// https://learn.microsoft.com/windows/win32/msi/findrelatedproducts-action
 	// A per-user run is refused while a per-machine install exists...
-	CondNoMachineInstall = `REMOVE~="ALL" OR ALLUSERS="1" OR NOT MachineInstallDir`
+	CondNoMachineInstall = `REMOVE~="ALL" OR ALLUSERS="1" OR (NOT MachineInstallDir AND NOT MachineInstallDirOtherView)`
 	// ...and a per-machine run while the installing account has a
 	// per-user install.
 	CondNoUserInstall = `REMOVE~="ALL" OR NOT ALLUSERS OR NOT UserInstallDir`
@@ -110,7 +118,7 @@ const (
 	MsgAllUsers         = `ALLUSERS="[ALLUSERS]" is not supported: leave it empty for a per-user install or set ALLUSERS=1 for a per-machine install.`
 	MsgRunAtStartup     = `RUNATSTARTUP="[RUNATSTARTUP]" is not supported: use RUNATSTARTUP=0 or RUNATSTARTUP=1.`
 	MsgShouldAutoUpdate = `SHOULDAUTOUPDATE="[SHOULDAUTOUPDATE]" is not supported: use SHOULDAUTOUPDATE=0 or SHOULDAUTOUPDATE=1.`
-	MsgMachineInstalled = `[ProductName] is already installed for all users (per-machine) in [MachineInstallDir]. To update or change that installation, run this package with ALLUSERS=1; to install per-user instead, uninstall the per-machine installation first.`
+	MsgMachineInstalled = `[ProductName] is already installed for all users (per-machine) in [MachineInstallDir][MachineInstallDirOtherView]. To update or change that installation, run this package with ALLUSERS=1; to install per-user instead, uninstall the per-machine installation first.`
 	MsgUserInstalled    = `[ProductName] is already installed for this user (per-user) in [UserInstallDir]. To update or change that installation, run this package without ALLUSERS; to install per-machine instead, uninstall the per-user installation first (as this user).`
 	MsgInstallDirChange = `[ProductName] is installed in [UserInstallDir][MachineInstallDir] and cannot be moved to INSTALLDIR="[INSTALLDIR]": uninstall it, then install it again with the new INSTALLDIR.`
 	MsgSameVersion      = `[ProductName] [ProductVersion] is already installed from another package (product code [SAMEVERSIONDETECTED]), for example for another architecture. Uninstall it first (msiexec /x [SAMEVERSIONDETECTED]), then install this package.`

@@ -193,6 +193,11 @@ func TestBuildTables(t *testing.T) {
 					}
 				}
 			}
+			// The other architecture's per-machine folder, from the other view.
+			otherType := map[bool]string{true: "2", false: "18"}[a.Arch != "x86"]
+			if root, typ := value(t, loc, "Signature_", "InstallDirMachineOtherView", "Root"), value(t, loc, "Signature_", "InstallDirMachineOtherView", "Type"); root != "2" || typ != otherType {
+				t.Errorf("RegLocator InstallDirMachineOtherView: Root %s Type %s, want 2 %s", root, typ, otherType)
+			}
 			as := export(t, a.Path, "AppSearch")
 			for _, p := range []string{"INSTALLDIR", "RUNATSTARTUP", "SHOULDAUTOUPDATE"} {
 				for _, r := range as.Rows {

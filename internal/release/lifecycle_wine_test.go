@@ -343,3 +343,35 @@ func TestWineMajorUpgradeKeepsRememberedValues(t *testing.T) {
 		})
 	}
 }
+
+// TestWineOtherContextOtherArchRefused: a per-machine install of the x86
+// package keeps its settings in the 32-bit view of HKLM; a per-user run
+// of the x64 package of the next version reads that view too and is
+// refused (Windows would not find the per-machine product from a per-user
+// FindRelatedProducts, so without this a second copy would appear). Before
+// the other-view search, Wine's FindRelatedProducts (which crosses
+// contexts) let the x64 package install per-user.
+func TestWineOtherContextOtherArchRefused(t *testing.T) {
+	x86 := consoleMSIs(t, "1.4.2", "x86")["x86"]
+	x64 := consoleMSIs(t, "1.5.0", "x64")["x64"]
+	w := winetest.New(t)
+	msiexec(t, w, 0, "/i", x86.Path, "/qn", "ALLUSERS=1")
+	key32 := `HKLM\Software\Wow6432Node\` + strings.TrimPrefix(settingsKey, `Software\`)
+	dir, ok := w.RegValue(key32, "InstallDir")
+	if !ok {
+		t.Fatal("the x86 per-machine install wrote no settings in the 32-bit view")
+	}
+	msiexec(t, w, 1603, "/i", x64.Path, "/qn", "ALLUSERS=")
+	if w.KeyExists(`HKCU\` + settingsKey) {
+		t.Error("the refused per-user run wrote HKCU settings")
+	}
+	if !w.Exists(dir + "ExampleConsole.exe") {
+		t.Error("the x86 per-machine install lost its files")
+	}
+	// The same package per-machine is a major upgrade of the x86 one.
+	msiexec(t, w, 0, "/i", x64.Path, "/qn", "ALLUSERS=1")
+	wantSettings(t, w, "HKLM", map[string]string{"Version": "1.5.0"})
+	if w.KeyExists(key32) {
+		t.Error("the x86 install's settings were left after the upgrade to x64")
+	}
+}

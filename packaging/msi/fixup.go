@@ -61,7 +61,12 @@ func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
 			FixRegLocator(r.Name+"User", RootHKCU, LocatorRawValue),
 			FixRegLocator(r.Name+"Machine", RootHKLM, machine))
 	}
+	other := LocatorRawValue | Locator64Bit
+	if m.Win64 {
+		other = LocatorRawValue
+	}
 	fixes = append(fixes,
+		FixRegLocator(wix.OtherViewSearch, RootHKLM, other),
 		FixUpgradeAttributes(m.SameVersionProperty(), UpgradeOnlyDetect|UpgradeVersionMinInclusive|UpgradeVersionMaxInclusive),
 		FixImmediateImpersonate(),
 		FixSecureProperties(m.SecureProperties))
