@@ -45,7 +45,16 @@ type Console struct {
 
 	LaunchConditions    []LaunchCondition
 	ComponentConditions []ComponentCondition // applied after the build (wixl cannot)
-	SecureProperties    []string             // appended to SecureCustomProperties after the build
+	// ComponentAttributes are Component.Attributes bits set after the
+	// build (wixl ignores Transitive).
+	ComponentAttributes []ComponentAttributes
+	SecureProperties    []string // appended to SecureCustomProperties after the build
+}
+
+// ComponentAttributes are bits a component's Attributes must carry.
+type ComponentAttributes struct {
+	Component string
+	Bits      int
 }
 
 // File is one installed file and its component. wixl refuses absolute
@@ -141,13 +150,12 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 			RunAtStartup:     strconv.Itoa(*c.Console.Defaults.RunAtStartup),
 			ShouldAutoUpdate: strconv.Itoa(*c.Console.Defaults.ShouldAutoUpdate),
 		},
-		LaunchConditions: []LaunchCondition{
-			{matrix.CondValidAllUsers, matrix.MsgAllUsers},
-			{matrix.CondValidRunAtStartup, matrix.MsgRunAtStartup},
-			{matrix.CondValidShouldAutoUpdate, matrix.MsgShouldAutoUpdate},
-		},
 		ComponentConditions: []ComponentCondition{{RunComponent, matrix.CondRunAtStartup}},
+		ComponentAttributes: []ComponentAttributes{{RunComponent, matrix.RunComponentAttributes}},
 		SecureProperties:    append([]string(nil), matrix.SecureProperties...),
+	}
+	for _, lc := range matrix.LaunchConditions {
+		m.LaunchConditions = append(m.LaunchConditions, LaunchCondition{lc.Condition, lc.Message})
 	}
 	if p.Icon != "" {
 		m.Icon = &File{ID: "ProductIcon.ico", Name: filepath.Base(p.Icon), Source: "icon/" + filepath.Base(p.Icon), Path: c.Path(p.Icon)}
@@ -186,18 +194,22 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 }
 
 // Remembered is a public property stored under the settings key and read
-// back by a RegistrySearch, so maintenance installs see the original value.
+// back by AppSearch, so re-runs, upgrades and uninstalls see the original
+// value. Each context reads its own hive into its own private property:
+// UserProperty from HKCU, MachineProperty from HKLM.
 type Remembered struct {
-	Property string // INSTALLDIR
-	Name     string // registry value name and action-name stem: InstallDir
+	Property        string // INSTALLDIR
+	Name            string // registry value name and action-name stem: InstallDir
+	UserProperty    string // UserInstallDir
+	MachineProperty string // MachineInstallDir
 }
 
 // Remembered lists the remembered properties in sequence order.
 func (*Console) Remembered() []Remembered {
 	return []Remembered{
-		{matrix.PropInstallDir, "InstallDir"},
-		{matrix.PropRunAtStartup, "RunAtStartup"},
-		{matrix.PropShouldAutoUpdate, "ShouldAutoUpdate"},
+		{matrix.PropInstallDir, "InstallDir", matrix.PropUserInstallDir, matrix.PropMachineInstallDir},
+		{matrix.PropRunAtStartup, "RunAtStartup", matrix.PropUserRunAtStartup, matrix.PropMachineRunAtStartup},
+		{matrix.PropShouldAutoUpdate, "ShouldAutoUpdate", matrix.PropUserShouldAutoUpdate, matrix.PropMachineShouldAutoUpdate},
 	}
 }
 
@@ -210,5 +222,23 @@ func (*Console) RunComponent() string { return RunComponent }
 // CondPerUser and CondAutoUpdate expose the matrix's conditions to the template.
 func (*Console) CondPerUser() string { return matrix.CondPerUser }
 
+// CondPerMachine is the per-machine context's condition.
+func (*Console) CondPerMachine() string { return matrix.CondPerMachine }
+
 // CondAutoUpdate is when the effective auto-update value is 1.
 func (*Console) CondAutoUpdate() string { return matrix.CondAutoUpdate }
+
+// CondAddInstallDirSlash is when INSTALLDIR gets its trailing backslash.
+func (*Console) CondAddInstallDirSlash() string { return matrix.CondAddInstallDirSlash }
+
+// OtherViewSearch is the RegLocator signature of the other-view search.
+const OtherViewSearch = "InstallDirMachineOtherView"
+
+// OtherViewSearch names the other-view search for the template.
+func (*Console) OtherViewSearch() string { return OtherViewSearch }
+
+// OtherViewProperty receives InstallDir from the other view of HKLM.
+func (*Console) OtherViewProperty() string { return matrix.PropMachineInstallDirOtherView }
+
+// SameVersionProperty is the property the same-version Upgrade row sets.
+func (*Console) SameVersionProperty() string { return matrix.PropSameVersion }

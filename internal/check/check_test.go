@@ -7,6 +7,7 @@ import (
 
 	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/matrix"
 	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/msitools"
 	"github.com/msiforge/msiforge/internal/release"
@@ -68,7 +69,7 @@ func TestMutantsFail(t *testing.T) {
 			"DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'SetUserInstallDir'",
 			"is not under LocalAppDataFolder"},
 		{"ALLUSERS not checked",
-			"DELETE FROM `LaunchCondition` WHERE `Condition` = 'Installed OR NOT ALLUSERS OR ALLUSERS=\"1\"'",
+			"DELETE FROM `LaunchCondition` WHERE `Condition` = " + msitools.Quote(matrix.CondValidAllUsers),
 			`ALLUSERS="3" (not allowed)`},
 	}
 	base := build(t, "x64")

@@ -22,7 +22,8 @@ func newBuildCmd(env *Env) *cobra.Command {
 		Use:   "build [-f msiforge.yaml] [-o DIR] [--arch x86,x64] [--json]",
 		Short: "Build the console MSIs into the output directory",
 		Long: `build renders the WiX source of every target, compiles it with wixl,
-applies the fix-ups wixl needs (HKMU registry root, component conditions,
+applies the fix-ups wixl needs (HKMU registry root, component conditions
+and attributes, the same-version Upgrade row, no-impersonate bits,
 SecureCustomProperties, the Arm64 template), reads the tables back to check
 each fix-up, checks every console MSI against the update matrix, wraps it
 into <name>-<version>-<arch>.exe, builds the VSC driver packages

@@ -37,14 +37,8 @@ type Request struct {
 }
 
 // ChangeArgs are the msiexec arguments of a settings change on an
-// installed console: reinstall every feature, rewriting registry values
-// and shortcuts, replacing only missing or older files; the Run value's
-// component is transitive, so its condition is evaluated again
-// (https://learn.microsoft.com/en-us/windows/win32/msi/reinstall,
-// https://learn.microsoft.com/en-us/windows/win32/msi/reinstallmode).
-// TODO(lead): the package helper defines matrix.ChangeArgs with the same
-// value; use it here once both are on main.
-var ChangeArgs = []string{"REINSTALL=ALL", "REINSTALLMODE=omus"}
+// installed console (matrix.ChangeArgs, where the package rules live).
+var ChangeArgs = matrix.ChangeArgs
 
 // Check refuses values that would not reach msiexec as typed: control
 // characters (a newline would start a second command), [Property]

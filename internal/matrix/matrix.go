@@ -17,35 +17,152 @@ const (
 	PropShouldAutoUpdate = "SHOULDAUTOUPDATE"
 )
 
+// Private properties: AppSearch reads the remembered values of each install
+// context into its own set (names with lower case are private, so no
+// command line can set them), and type-51 actions copy the set of the
+// running context into the public properties the command line omitted.
+// RegLocator has no HKMU root, hence one search per hive:
+// https://learn.microsoft.com/windows/win32/msi/reglocator-table
+const (
+	PropUserInstallDir          = "UserInstallDir"
+	PropUserRunAtStartup        = "UserRunAtStartup"
+	PropUserShouldAutoUpdate    = "UserShouldAutoUpdate"
+	PropMachineInstallDir       = "MachineInstallDir"
+	PropMachineRunAtStartup     = "MachineRunAtStartup"
+	PropMachineShouldAutoUpdate = "MachineShouldAutoUpdate"
+	// PropMachineInstallDirOtherView is InstallDir from the other
+	// registry view of HKLM: the 32-bit view for a 64-bit package, the
+	// 64-bit view for an x86 one. A per-machine install of the other
+	// architecture keeps its settings there (HKLM\Software is redirected
+	// for 32-bit components), and FindRelatedProducts does not see it from
+	// a per-user run. Only the refusal below reads it.
+	// https://learn.microsoft.com/windows/win32/winprog64/registry-redirector
+	PropMachineInstallDirOtherView = "MachineInstallDirOtherView"
+	// PropSameVersion is set by FindRelatedProducts from an OnlyDetect
+	// Upgrade row that matches exactly this version: another package of
+	// the same version (the other architecture, another build) is
+	// installed. Public and secure, as the Upgrade table requires:
+	// https://learn.microsoft.com/windows/win32/msi/upgrade-table
+	PropSameVersion = "SAMEVERSIONDETECTED"
+)
+
 // SecureProperties are the public properties a per-machine install must
 // receive from the client (SecureCustomProperties), sorted.
-var SecureProperties = []string{PropInstallDir, PropRunAtStartup, PropShouldAutoUpdate}
+var SecureProperties = []string{PropInstallDir, PropRunAtStartup, PropSameVersion, PropShouldAutoUpdate}
 
 // Windows Installer conditions that implement the rules. The WiX templates
-// use these; they are written in the condition language of the MSI tables.
+// use these; they are written in the condition language of the MSI tables:
+// https://learn.microsoft.com/windows/win32/msi/conditional-statement-syntax
 const (
 	// CondPerUser is true for a per-user install (ALLUSERS is empty).
 	CondPerUser = `NOT ALLUSERS`
+	// CondPerMachine is true for a per-machine install. ALLUSERS=2 is
+	// refused by CondValidAllUsers, so "1" is the only other value.
+	CondPerMachine = `ALLUSERS="1"`
 	// CondAutoUpdate is when the console auto-updates: requested, and
 	// per-user. An all-users install never auto-updates.
 	CondAutoUpdate = `SHOULDAUTOUPDATE="1" AND NOT ALLUSERS`
 	// CondRunAtStartup is the Run value component's condition. REMOVE~="ALL"
 	// keeps the component selectable at uninstall so it is removed (Wine
-	// does not remove a component whose condition is false then).
+	// does not remove a component whose condition is false then). The
+	// component is transitive (RunComponentAttributes), so a reinstall
+	// re-evaluates this condition:
+	// https://learn.microsoft.com/windows/win32/msi/using-transitive-components
 	CondRunAtStartup = `RUNATSTARTUP="1" OR REMOVE~="ALL"`
-	// The launch conditions refusing values outside the documented ones.
-	// Installed lets an uninstall or repair proceed whatever is remembered.
-	CondValidAllUsers         = `Installed OR NOT ALLUSERS OR ALLUSERS="1"`
-	CondValidRunAtStartup     = `Installed OR RUNATSTARTUP="0" OR RUNATSTARTUP="1"`
-	CondValidShouldAutoUpdate = `Installed OR SHOULDAUTOUPDATE="0" OR SHOULDAUTOUPDATE="1"`
+
+	// The launch conditions. LaunchConditions runs on every run, an
+	// uninstall included, and a false condition ends the run before
+	// anything changes (https://learn.microsoft.com/windows/win32/msi/launchconditions-action,
+	// https://learn.microsoft.com/windows/win32/msi/launchcondition-table).
+	// REMOVE~="ALL" lets an uninstall proceed whatever is remembered;
+	// everything else (first install, re-run, settings change, repair,
+	// upgrade) is checked.
+
+	// Values outside the documented ones are refused.
+	CondValidAllUsers         = `REMOVE~="ALL" OR NOT ALLUSERS OR ALLUSERS="1"`
+	CondValidRunAtStartup     = `REMOVE~="ALL" OR RUNATSTARTUP="0" OR RUNATSTARTUP="1"`
+	CondValidShouldAutoUpdate = `REMOVE~="ALL" OR SHOULDAUTOUPDATE="0" OR SHOULDAUTOUPDATE="1"`
+	// The other context: Windows Installer never upgrades or maintains a
+	// product across install contexts (FindRelatedProducts and the
+	// product's registration are per context), so a second copy would
+	// appear beside the first, with its own Run value and shortcut.
+	// https://learn.microsoft.com/windows/win32/msi/installation-context
+	// https://learn.microsoft.com/windows/win32/msi/findrelatedproducts-action
+	// A per-user run is refused while a per-machine install exists...
+	CondNoMachineInstall = `REMOVE~="ALL" OR ALLUSERS="1" OR (NOT MachineInstallDir AND NOT MachineInstallDirOtherView)`
+	// ...and a per-machine run while the installing account has a
+	// per-user install.
+	CondNoUserInstall = `REMOVE~="ALL" OR NOT ALLUSERS OR NOT UserInstallDir`
+	// An installed product is not moved: a maintenance run (Installed)
+	// with another INSTALLDIR than the context's remembered one is
+	// refused. Windows Installer reinstalls components where they are
+	// installed; it does not relocate them
+	// (https://learn.microsoft.com/windows/win32/msi/installed,
+	// https://learn.microsoft.com/windows/win32/msi/reinstall).
+	// ~= compares without regard to case; the INSTALLDIR given on the
+	// command line has had its trailing backslash added by then
+	// (CondAddInstallDirSlash), as the remembered value has one.
+	CondSameInstallDir = `NOT Installed OR REMOVE~="ALL" OR (NOT ALLUSERS AND (NOT UserInstallDir OR INSTALLDIR~=UserInstallDir)) OR (ALLUSERS="1" AND (NOT MachineInstallDir OR INSTALLDIR~=MachineInstallDir))`
+	// CondAddInstallDirSlash is when the InstallDirSlash action appends the
+	// backslash a directory path ends with (CostFinalize would add it
+	// anyway, after the launch conditions).
+	CondAddInstallDirSlash = `INSTALLDIR AND NOT INSTALLDIR~>>"\"`
+	// One product per machine and context across architectures: another
+	// package of this version (x86 beside x64) is refused. FindRelatedProducts
+	// does not run on a maintenance run, hence Installed.
+	CondNoSameVersion = `Installed OR REMOVE~="ALL" OR NOT SAMEVERSIONDETECTED`
 )
 
-// Messages of the launch conditions above: what was wrong and what is allowed.
+// Messages of the launch conditions above: what was wrong and what to do.
 const (
 	MsgAllUsers         = `ALLUSERS="[ALLUSERS]" is not supported: leave it empty for a per-user install or set ALLUSERS=1 for a per-machine install.`
 	MsgRunAtStartup     = `RUNATSTARTUP="[RUNATSTARTUP]" is not supported: use RUNATSTARTUP=0 or RUNATSTARTUP=1.`
 	MsgShouldAutoUpdate = `SHOULDAUTOUPDATE="[SHOULDAUTOUPDATE]" is not supported: use SHOULDAUTOUPDATE=0 or SHOULDAUTOUPDATE=1.`
+	MsgMachineInstalled = `[ProductName] is already installed for all users (per-machine) in [MachineInstallDir][MachineInstallDirOtherView]. To update or change that installation, run this package with ALLUSERS=1; to install per-user instead, uninstall the per-machine installation first.`
+	MsgUserInstalled    = `[ProductName] is already installed for this user (per-user) in [UserInstallDir]. To update or change that installation, run this package without ALLUSERS; to install per-machine instead, uninstall the per-user installation first (as this user).`
+	MsgInstallDirChange = `[ProductName] is installed in [UserInstallDir][MachineInstallDir] and cannot be moved to INSTALLDIR="[INSTALLDIR]": uninstall it, then install it again with the new INSTALLDIR.`
+	MsgSameVersion      = `[ProductName] [ProductVersion] is already installed from another package (product code [SAMEVERSIONDETECTED]), for example for another architecture. Uninstall it first (msiexec /x [SAMEVERSIONDETECTED]), then install this package.`
 )
+
+// LaunchCondition is one row of the console's LaunchCondition table.
+type LaunchCondition struct {
+	Condition string `json:"condition"`
+	Message   string `json:"message"`
+}
+
+// LaunchConditions are the console MSI's own launch conditions (wixl's
+// MajorUpgrade adds the downgrade refusal), in the order the template
+// writes them.
+var LaunchConditions = []LaunchCondition{
+	{CondValidAllUsers, MsgAllUsers},
+	{CondValidRunAtStartup, MsgRunAtStartup},
+	{CondValidShouldAutoUpdate, MsgShouldAutoUpdate},
+	{CondNoMachineInstall, MsgMachineInstalled},
+	{CondNoUserInstall, MsgUserInstalled},
+	{CondSameInstallDir, MsgInstallDirChange},
+	{CondNoSameVersion, MsgSameVersion},
+}
+
+// RunComponentAttributes are the Component.Attributes bits the Run value's
+// component carries besides wixl's (registry key path, 64-bit):
+// msidbComponentAttributesTransitive, so that a reinstall re-evaluates its
+// condition and removes the Run value when RUNATSTARTUP becomes 0.
+// https://learn.microsoft.com/windows/win32/msi/using-transitive-components
+const RunComponentAttributes = 0x40
+
+// ChangeArgs are the msiexec arguments, after `/i <package>`, of a
+// settings change on an installed console: a reinstall of every feature
+// (https://learn.microsoft.com/windows/win32/msi/reinstall) that rewrites
+// the registry values (REINSTALLMODE m and u) and the shortcuts (s) and
+// replaces only missing or older files (o)
+// (https://learn.microsoft.com/windows/win32/msi/reinstallmode). The new
+// RUNATSTARTUP and SHOULDAUTOUPDATE follow, and ALLUSERS=1 for a
+// per-machine installation. The Run value's component is transitive, so
+// RUNATSTARTUP=0 removes the Run value and RUNATSTARTUP=1 adds it.
+var ChangeArgs = []string{"REINSTALL=ALL", "REINSTALLMODE=omus"}
+
+// ChangeCommand is the settings-change command as the README shows it.
+const ChangeCommand = `msiexec /i <package.msi> REINSTALL=ALL REINSTALLMODE=omus [ALLUSERS=1] RUNATSTARTUP=<0|1> SHOULDAUTOUPDATE=<0|1>`
 
 // Row is one line of the update matrix.
 type Row struct {

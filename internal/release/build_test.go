@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,22 +146,68 @@ func TestBuildTables(t *testing.T) {
 			if is64 := a.Arch != "x86"; is64 != (attrs == "260") {
 				t.Errorf("Settings component attributes %s for %s (256 = 64-bit, 4 = registry key path)", attrs, a.Arch)
 			}
+			// 0x40: transitive, so a settings change re-evaluates the condition.
+			wantRun := map[bool]string{true: "324", false: "68"}[a.Arch != "x86"]
+			if got := value(t, comp, "Component", "RunAtStartup", "Attributes"); got != wantRun {
+				t.Errorf("RunAtStartup component attributes %s, want %s (0x40 transitive, 4 registry key path, 256 64-bit)", got, wantRun)
+			}
 
 			lc := export(t, a.Path, "LaunchCondition")
-			for _, c := range []string{"NOT WIX_DOWNGRADE_DETECTED", matrix.CondValidAllUsers, matrix.CondValidRunAtStartup, matrix.CondValidShouldAutoUpdate} {
+			conds := []string{"NOT WIX_DOWNGRADE_DETECTED"}
+			for _, c := range matrix.LaunchConditions {
+				conds = append(conds, c.Condition)
+			}
+			for _, c := range conds {
 				if _, ok := lc.Lookup("Condition", c, "Description"); !ok {
 					t.Errorf("LaunchCondition %q missing", c)
 				}
 			}
+			if len(lc.Rows) != len(conds) {
+				t.Errorf("%d launch conditions, want %d", len(lc.Rows), len(conds))
+			}
 
 			up := export(t, a.Path, "Upgrade")
-			if len(up.Rows) != 2 {
-				t.Fatalf("Upgrade has %d rows, want 2 (upgrade and downgrade detection)", len(up.Rows))
+			if len(up.Rows) != 3 {
+				t.Fatalf("Upgrade has %d rows, want 3 (upgrade, downgrade and same-version detection)", len(up.Rows))
 			}
 			for _, r := range up.Rows {
 				if r[up.Col("UpgradeCode")] != "{3F6C1B0E-8E4A-4C53-9D0B-6A1E2F3C4D5E}" {
 					t.Errorf("Upgrade row %v has another UpgradeCode", r)
 				}
+				if r[up.Col("ActionProperty")] == matrix.PropSameVersion {
+					// 770 = OnlyDetect 2 + VersionMinInclusive 256 + VersionMaxInclusive 512.
+					if got := r[up.Col("VersionMin")] + ".." + r[up.Col("VersionMax")] + " " + r[up.Col("Attributes")]; got != "1.4.2..1.4.2 770" {
+						t.Errorf("same-version Upgrade row %q, want 1.4.2..1.4.2 770", got)
+					}
+				}
+			}
+
+			// Each context's remembered values from its own hive: HKCU (1)
+			// and HKLM (2), raw (2), the 64-bit view (0x10) for 64-bit packages.
+			loc := export(t, a.Path, "RegLocator")
+			machineType := map[bool]string{true: "18", false: "2"}[a.Arch != "x86"]
+			for _, name := range []string{"InstallDir", "RunAtStartup", "ShouldAutoUpdate"} {
+				for sig, want := range map[string][2]string{name + "User": {"1", "2"}, name + "Machine": {"2", machineType}} {
+					if root, typ := value(t, loc, "Signature_", sig, "Root"), value(t, loc, "Signature_", sig, "Type"); root != want[0] || typ != want[1] {
+						t.Errorf("RegLocator %s: Root %s Type %s, want %s %s", sig, root, typ, want[0], want[1])
+					}
+				}
+			}
+			// The other architecture's per-machine folder, from the other view.
+			otherType := map[bool]string{true: "2", false: "18"}[a.Arch != "x86"]
+			if root, typ := value(t, loc, "Signature_", "InstallDirMachineOtherView", "Root"), value(t, loc, "Signature_", "InstallDirMachineOtherView", "Type"); root != "2" || typ != otherType {
+				t.Errorf("RegLocator InstallDirMachineOtherView: Root %s Type %s, want 2 %s", root, typ, otherType)
+			}
+			as := export(t, a.Path, "AppSearch")
+			for _, p := range []string{"INSTALLDIR", "RUNATSTARTUP", "SHOULDAUTOUPDATE"} {
+				for _, r := range as.Rows {
+					if r[as.Col("Property")] == p {
+						t.Errorf("AppSearch fills the public %s; remembered values go to the private User*/Machine* properties", p)
+					}
+				}
+			}
+			if got := value(t, prop, "Property", "ARPNOMODIFY", "Value"); got != "1" {
+				t.Errorf("ARPNOMODIFY = %q, want 1", got)
 			}
 
 			seq := export(t, a.Path, "InstallExecuteSequence")
@@ -173,7 +220,18 @@ func TestBuildTables(t *testing.T) {
 					t.Errorf("InstallExecuteSequence %s condition %q, want %q", action, got, cond)
 				}
 			}
+			if got := value(t, seq, "Action", "SetARPInstallLocation", "Sequence"); got != "1001" {
+				t.Errorf("SetARPInstallLocation at %s, want 1001 (right after CostFinalize)", got)
+			}
 			ca := export(t, a.Path, "CustomAction")
+			for _, r := range ca.Rows {
+				if n, _ := strconv.Atoi(r[ca.Col("Type")]); n&0x400 == 0 && n&0x800 != 0 {
+					t.Errorf("immediate custom action %s has Type %d with the no-impersonate bit 0x800", r[0], n)
+				}
+			}
+			if got := value(t, ca, "Action", "SetARPInstallLocation", "Target"); got != "[INSTALLDIR]" {
+				t.Errorf("ARPINSTALLLOCATION set to %q", got)
+			}
 			if got := value(t, ca, "Action", "SetUserInstallDir", "Target"); got != `[LocalAppDataFolder]Example & Sons' $Corp\Example Support Console\` {
 				t.Errorf("per-user INSTALLDIR default = %q", got)
 			}

@@ -46,7 +46,30 @@ func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
 	for _, cc := range m.ComponentConditions {
 		fixes = append(fixes, FixComponentCondition(cc.Component, cc.Condition))
 	}
-	fixes = append(fixes, FixSecureProperties(m.SecureProperties))
+	for _, ca := range m.ComponentAttributes {
+		fixes = append(fixes, FixComponentAttributes(ca.Component, ca.Bits))
+	}
+	// The remembered values: each search in its own hive and, for a
+	// 64-bit package, the 64-bit view of HKLM (what wixl writes today;
+	// set and read back so a wixl change cannot move them).
+	for _, r := range m.Remembered() {
+		machine := LocatorRawValue
+		if m.Win64 {
+			machine |= Locator64Bit
+		}
+		fixes = append(fixes,
+			FixRegLocator(r.Name+"User", RootHKCU, LocatorRawValue),
+			FixRegLocator(r.Name+"Machine", RootHKLM, machine))
+	}
+	other := LocatorRawValue | Locator64Bit
+	if m.Win64 {
+		other = LocatorRawValue
+	}
+	fixes = append(fixes,
+		FixRegLocator(wix.OtherViewSearch, RootHKLM, other),
+		FixUpgradeAttributes(m.SameVersionProperty(), UpgradeOnlyDetect|UpgradeVersionMinInclusive|UpgradeVersionMaxInclusive),
+		FixImmediateImpersonate(),
+		FixSecureProperties(m.SecureProperties))
 	// Last: the summary fields that make the build reproducible (and arm64).
 	fixes = append(fixes, FixSummary(map[int]string{
 		PIDTemplate:  m.Template,
@@ -102,6 +125,197 @@ func FixComponentCondition(component, condition string) Fix {
 			}
 			if got != condition {
 				return fmt.Errorf("component %s has condition %q, want %q", component, got, condition)
+			}
+			return nil
+		},
+	}
+}
+
+// FixComponentAttributes sets bits in a component's Attributes, keeping
+// the ones wixl wrote (registry key path, 64-bit). wixl 0.101 ignores
+// Component/@Transitive.
+func FixComponentAttributes(component string, bits int) Fix {
+	read := func(path string) (int, error) {
+		t, err := ReadTable(path, "Component")
+		if err != nil {
+			return 0, err
+		}
+		v, ok := t.Lookup("Component", component, "Attributes")
+		if !ok {
+			return 0, fmt.Errorf("no component %s", component)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("component %s has Attributes %q", component, v)
+		}
+		return n, nil
+	}
+	return Fix{
+		Name: fmt.Sprintf("attributes 0x%x of component %s", bits, component),
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			cur, err := read(path)
+			if err != nil {
+				return err
+			}
+			return msitools.Query(ctx, run, path, fmt.Sprintf("UPDATE `Component` SET `Attributes` = %d WHERE `Component` = %s",
+				cur|bits, msitools.Quote(component)))
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			cur, err := read(path)
+			if err != nil {
+				return err
+			}
+			if cur&bits != bits {
+				return fmt.Errorf("component %s has Attributes 0x%x, which lacks 0x%x", component, cur, bits)
+			}
+			return nil
+		},
+	}
+}
+
+// RegLocator roots and types.
+// https://learn.microsoft.com/windows/win32/msi/reglocator-table
+const (
+	RootHKCU        = 1
+	RootHKLM        = 2
+	LocatorRawValue = 2    // msidbLocatorTypeRawValue
+	Locator64Bit    = 0x10 // msidbLocatorType64bit: the 64-bit registry view
+)
+
+// FixRegLocator sets the Root and Type of a registry search. wixl writes
+// them right today (HKCU 1, HKLM 2, raw 2, Win64 0x10); the fix-up makes
+// the build fail, not the package, if a wixl version does not.
+func FixRegLocator(signature string, root, typ int) Fix {
+	return Fix{
+		Name: "registry search " + signature,
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			return msitools.Query(ctx, run, path, fmt.Sprintf("UPDATE `RegLocator` SET `Root` = %d, `Type` = %d WHERE `Signature_` = %s",
+				root, typ, msitools.Quote(signature)))
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			return CheckRow(ctx, run, path, "RegLocator", "Signature_", signature, map[string]string{"Root": strconv.Itoa(root), "Type": strconv.Itoa(typ)})
+		},
+	}
+}
+
+// Upgrade table attributes.
+// https://learn.microsoft.com/windows/win32/msi/upgrade-table
+const (
+	UpgradeOnlyDetect          = 2
+	UpgradeVersionMinInclusive = 256
+	UpgradeVersionMaxInclusive = 512
+)
+
+// FixUpgradeAttributes sets the Attributes of the Upgrade row whose
+// ActionProperty is property. wixl 0.101 ignores
+// UpgradeVersion/@IncludeMaximum, so a row meant to match exactly one
+// version (VersionMin = VersionMax, both inclusive) matches none.
+// Attributes is part of the Upgrade table's primary key, which libmsi
+// cannot UPDATE: the row is deleted and inserted again, in one msibuild
+// run.
+func FixUpgradeAttributes(property string, attrs int) Fix {
+	rows := func(path string) (*msitools.Table, [][]string, error) {
+		t, err := ReadTable(path, "Upgrade")
+		if err != nil {
+			return nil, nil, err
+		}
+		var out [][]string
+		for _, r := range t.Rows {
+			if r[t.Col("ActionProperty")] == property {
+				out = append(out, r)
+			}
+		}
+		if len(out) != 1 {
+			return nil, nil, fmt.Errorf("%d Upgrade rows set %s, want 1", len(out), property)
+		}
+		return t, out, nil
+	}
+	return Fix{
+		Name: "attributes of the Upgrade row of " + property,
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			t, found, err := rows(path)
+			if err != nil {
+				return err
+			}
+			r := found[0]
+			col := func(name string) string { return msitools.Quote(r[t.Col(name)]) }
+			return msitools.Query(ctx, run, path,
+				fmt.Sprintf("DELETE FROM `Upgrade` WHERE `ActionProperty` = %s", msitools.Quote(property)),
+				fmt.Sprintf("INSERT INTO `Upgrade` (`UpgradeCode`, `VersionMin`, `VersionMax`, `Language`, `Attributes`, `Remove`, `ActionProperty`) VALUES (%s, %s, %s, %s, %d, %s, %s)",
+					col("UpgradeCode"), col("VersionMin"), col("VersionMax"), col("Language"), attrs, col("Remove"), msitools.Quote(property)))
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			t, found, err := rows(path)
+			if err != nil {
+				return err
+			}
+			if got := found[0][t.Col("Attributes")]; got != strconv.Itoa(attrs) {
+				return fmt.Errorf("Upgrade row of %s has Attributes %s, want %d", property, got, attrs)
+			}
+			return nil
+		},
+	}
+}
+
+// Custom action type bits.
+// https://learn.microsoft.com/windows/win32/msi/custom-action-in-script-execution-options
+const (
+	CAInScript      = 0x400 // msidbCustomActionTypeInScript: deferred, rollback, commit
+	CANoImpersonate = 0x800 // msidbCustomActionTypeNoImpersonate
+)
+
+// FixImmediateImpersonate clears the no-impersonate bit (0x800) of every
+// immediate custom action. The bit only means something for a deferred
+// action; wixl sets it by default even on immediate ones (unless
+// Impersonate="yes"), where ICE68 warns and ICE105 rejects it in a
+// per-user package.
+func FixImmediateImpersonate() Fix {
+	bad := func(path string) (map[string]int, error) {
+		t, err := ReadTable(path, "CustomAction")
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]int{}
+		a, ty := t.Col("Action"), t.Col("Type")
+		for _, r := range t.Rows {
+			n, err := strconv.Atoi(r[ty])
+			if err != nil {
+				return nil, fmt.Errorf("custom action %s has Type %q", r[a], r[ty])
+			}
+			if n&CAInScript == 0 && n&CANoImpersonate != 0 {
+				out[r[a]] = n
+			}
+		}
+		return out, nil
+	}
+	return Fix{
+		Name: "no 0x800 on immediate custom actions",
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			rows, err := bad(path)
+			if err != nil {
+				return err
+			}
+			names := make([]string, 0, len(rows))
+			for name := range rows {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			var qs []string
+			for _, name := range names {
+				qs = append(qs, fmt.Sprintf("UPDATE `CustomAction` SET `Type` = %d WHERE `Action` = %s", rows[name]&^CANoImpersonate, msitools.Quote(name)))
+			}
+			if len(qs) == 0 {
+				return nil
+			}
+			return msitools.Query(ctx, run, path, qs...)
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			rows, err := bad(path)
+			if err != nil {
+				return err
+			}
+			for name, n := range rows {
+				return fmt.Errorf("immediate custom action %s has Type %d, with the no-impersonate bit 0x800", name, n)
 			}
 			return nil
 		},
