@@ -47,10 +47,16 @@ func (p *Package) Is64() bool {
 
 // With returns the package with some Property values replaced and another
 // PackageCode: the same tables as a rebuild, another version or another
-// build of the product would have. Checks derive the lifecycle's other
-// packages from one MSI with it.
+// build of the product would have. A new ProductVersion also moves the
+// Upgrade rows' bounds that were the old version, as a build of that
+// version writes them. Checks derive the lifecycle's other packages from
+// one MSI with it.
 func (p *Package) With(name, packageCode string, props map[string]string) *Package {
-	q := &Package{Name: name, Tables: overlay{p.Tables, props}, PackageCode: packageCode, Template: p.Template, props: map[string]string{}}
+	o := overlay{Tables: p.Tables, props: props}
+	if v, ok := props["ProductVersion"]; ok {
+		o.oldVersion, o.newVersion = p.props["ProductVersion"], v
+	}
+	q := &Package{Name: name, Tables: o, PackageCode: packageCode, Template: p.Template, props: map[string]string{}}
 	for k, v := range p.props {
 		q.props[k] = v
 	}
@@ -62,13 +68,31 @@ func (p *Package) With(name, packageCode string, props map[string]string) *Packa
 
 type overlay struct {
 	Tables
-	props map[string]string
+	props                  map[string]string
+	oldVersion, newVersion string
 }
 
 func (o overlay) Rows(table string) ([]Row, error) {
 	rows, err := o.Tables.Rows(table)
-	if err != nil || table != "Property" {
+	if err != nil {
 		return rows, err
+	}
+	if table == "Upgrade" && o.newVersion != "" {
+		out := make([]Row, 0, len(rows))
+		for _, r := range rows {
+			c := Row{}
+			for k, v := range r {
+				if (k == "VersionMin" || k == "VersionMax") && v == o.oldVersion {
+					v = o.newVersion
+				}
+				c[k] = v
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	if table != "Property" {
+		return rows, nil
 	}
 	out := make([]Row, 0, len(rows))
 	seen := map[string]bool{}
