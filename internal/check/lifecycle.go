@@ -150,9 +150,17 @@ func do(m *simulate.Machine, st matrix.Step, pk map[string]*simulate.Package) (*
 	return m.Exec(p, props, acct)
 }
 
-// label names a registered product by the scenario package it came from.
-func label(pr *simulate.Product, pk map[string]*simulate.Package) string {
-	for _, name := range []string{matrix.PkgThis, matrix.PkgNew, matrix.PkgOld, matrix.PkgNext, matrix.PkgRebuild, matrix.PkgSibling} {
+// label names a registered product by the scenario package it came from,
+// trying the names the scenario expects first (with --upgrade-from, "new"
+// and "this" are one package).
+func label(pr *simulate.Product, pk map[string]*simulate.Package, expected []string) string {
+	var names []string
+	for _, e := range expected {
+		name, _, _ := strings.Cut(e, ":")
+		names = append(names, name)
+	}
+	names = append(names, matrix.PkgThis, matrix.PkgNew, matrix.PkgOld, matrix.PkgNext, matrix.PkgRebuild, matrix.PkgSibling)
+	for _, name := range names {
 		if p := pk[name]; p != nil && strings.EqualFold(p.PackageCode, pr.PackageCode) && strings.EqualFold(p.Property("ProductCode"), pr.ProductCode) {
 			return name + ":" + pr.Context()
 		}
@@ -238,7 +246,7 @@ func play(sc matrix.Scenario, pk map[string]*simulate.Package) ([]string, error)
 	if want.Products != nil {
 		var got []string
 		for _, pr := range m.Products {
-			got = append(got, label(pr, pk))
+			got = append(got, label(pr, pk, want.Products))
 		}
 		sort.Strings(got)
 		w := append([]string{}, want.Products...)
