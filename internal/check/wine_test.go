@@ -3,6 +3,8 @@ package check_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -10,6 +12,8 @@ import (
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/matrix"
 	"github.com/msiforge/msiforge/internal/msi"
+	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/simulate"
 	"github.com/msiforge/msiforge/internal/winetest"
 	"github.com/msiforge/msiforge/packaging"
 	msipkg "github.com/msiforge/msiforge/packaging/msi"
@@ -349,4 +353,89 @@ func compareWine(sc matrix.Scenario, rc int, before, after wineState, codes map[
 		}
 	}
 	return p
+}
+
+// TestWineFindRelatedProductsCrossesContexts measures two differences the
+// scenarios cannot show with a correct package: with the other-context
+// launch conditions removed, Wine's FindRelatedProducts finds a per-user
+// 1.4.2 from a per-machine 1.5.0 and RemoveExistingProducts removes it,
+// where Windows (and the simulation) leave it; and Wine caches the whole
+// MSI, cabinet included, in C:\windows\Installer.
+func TestWineFindRelatedProductsCrossesContexts(t *testing.T) {
+	old := buildVersion(t, "x64", "")
+	next := buildVersion(t, "x64", "1.5.0")
+	var sql []string
+	for _, marker := range []string{"NOT MachineInstallDir", "NOT UserInstallDir"} {
+		r := rowWhere(t, next, "LaunchCondition", "Condition", marker)
+		sql = append(sql, "DELETE FROM `LaunchCondition` WHERE `Condition` = "+msitools.Quote(r["Condition"]))
+	}
+	next = mutate(t, next, sql...)
+
+	// The simulation: two products, one per context.
+	of, op, err := openPackage(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer of.Close()
+	nf, np, err := openPackage(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nf.Close()
+	m := simulate.NewMachine()
+	if out, err := m.Exec(op, nil, simulate.AccountUser); err != nil || out.Exit != 0 {
+		t.Fatalf("simulated 1.4.2: %v %+v", err, out)
+	}
+	out, err := m.Exec(np, map[string]string{"ALLUSERS": "1"}, simulate.AccountUser)
+	if err != nil || out.Exit != 0 || len(out.Removed) != 0 || len(m.Products) != 2 {
+		t.Fatalf("simulated per-machine 1.5.0: %v %+v, %d products", err, out, len(m.Products))
+	}
+
+	w := winetest.New(t)
+	if rc := w.Msiexec("/i", old, "/qn"); rc != 0 {
+		t.Fatalf("1.4.2 per-user: exit %d", rc)
+	}
+	codes := []string{strings.ToUpper(op.Property("ProductCode")), strings.ToUpper(np.Property("ProductCode"))}
+	if rc := w.Msiexec("/i", next, "/qn", "ALLUSERS=1"); rc != 0 {
+		t.Fatalf("1.5.0 per-machine: exit %d", rc)
+	}
+	st := readWine(w, codes)
+	if st.products[codes[0]+":per-user"] || !st.products[codes[1]+":per-machine"] {
+		t.Errorf("Wine kept the per-user 1.4.2 (now like Windows: update docs/wine-differences.md): %s", st)
+	}
+
+	// The cached package is a whole copy of the MSI.
+	info, err := os.Stat(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, _ := filepath.Glob(w.Path(`C:\windows\Installer`) + "/*.msi")
+	whole := false
+	for _, c := range cached {
+		if fi, err := os.Stat(c); err == nil && fi.Size() == info.Size() {
+			whole = true
+		}
+	}
+	if !whole {
+		t.Errorf("no cached package of %d bytes in C:\\windows\\Installer (%v): Wine no longer caches the whole MSI; update docs/wine-differences.md", info.Size(), cached)
+	}
+}
+
+// openPackage reads an MSI as a simulator package.
+func openPackage(path string) (*msi.File, *simulate.Package, error) {
+	f, err := msi.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum, err := f.Summary()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	p, err := simulate.NewPackage(filepath.Base(path), f, sum.PackageCode, sum.Template)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, p, nil
 }
