@@ -172,12 +172,6 @@ func (d Defaults) String() string {
 // CustomInstallDir is the INSTALLDIR the scenarios give when they give one.
 const CustomInstallDir = `D:\Apps\Support Console\`
 
-// ChangeProps are the properties of the documented settings change: a
-// reinstall that rewrites the registry and evaluates the transitive Run
-// component's condition again.
-// https://learn.microsoft.com/en-us/windows/win32/msi/reinstallmode
-var ChangeProps = []string{"REINSTALL=ALL", "REINSTALLMODE=omus"}
-
 // scope is one install context as the scenarios use it.
 type scope struct {
 	name     string // per-user, per-machine
@@ -284,7 +278,7 @@ func lifecycle(s scope) []Scenario {
 		return Step{Package: pkg, Action: ActInstall, Props: s.props(kv...), As: ContextUser}
 	}
 	change := func(kv ...string) Step {
-		return install(PkgThis, append(append([]string{}, ChangeProps...), kv...)...)
+		return install(PkgThis, append(append([]string{}, ChangeArgs...), kv...)...)
 	}
 	full := install(PkgThis, "RUNATSTARTUP=1", "SHOULDAUTOUPDATE=1", "INSTALLDIR="+CustomInstallDir)
 	fullSettings := settings(s, "1", "1", CustomInstallDir)
