@@ -1,12 +1,17 @@
 // Package check proves a built console MSI implements the install-scope ×
-// auto-update rules: for every combination of property values and install
-// context it simulates a first install from the MSI's own tables
-// (internal/simulate) and compares the outcome with internal/matrix.
+// auto-update rules and the lifecycle rules: for every combination of
+// property values and install context it simulates a first install from
+// the MSI's own tables (internal/simulate) and compares the outcome with
+// internal/matrix; then it plays the scenarios of matrix.Scenarios
+// (omitted properties, re-runs, settings changes, repair, uninstall, both
+// contexts, and the upgrade from a previous release) on a simulated
+// machine. A package that lacks what the checks read fails by name.
 package check
 
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/matrix"
@@ -65,7 +70,7 @@ func Console(t simulate.Tables, template string) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("simulate %s: %w", in, err)
 		}
-		line := Line{Input: in.String(), Warnings: want.Warnings}
+		line := Line{Input: "first install " + in.String(), Warnings: want.Warnings}
 		line.Problems = compare(res, in, want)
 		line.OK = len(line.Problems) == 0
 		rep.Lines = append(rep.Lines, line)
@@ -76,7 +81,7 @@ func Console(t simulate.Tables, template string) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("simulate %s=%s: %w", bad.Property, bad.Value, err)
 		}
-		line := Line{Input: fmt.Sprintf("%s=%q (not allowed)", bad.Property, bad.Value), OK: res.Refused}
+		line := Line{Input: fmt.Sprintf("first install %s=%q (not allowed)", bad.Property, bad.Value), OK: res.Refused}
 		if !res.Refused {
 			line.Problems = []string{"the install proceeds; want it refused by a launch condition"}
 		} else if !strings.Contains(res.Message, bad.Property) {
@@ -141,31 +146,92 @@ func (r *Report) Text() string {
 			fmt.Fprintf(&b, "FAIL  %s: %s\n", l.Input, strings.Join(l.Problems, "; "))
 		}
 	}
-	fmt.Fprintf(&b, "%d combinations, %d failed\n", len(r.Lines), r.Failed())
+	fmt.Fprintf(&b, "%d checks, %d failed\n", len(r.Lines), r.Failed())
 	return b.String()
 }
 
-// ErrMismatch is returned (wrapped) by File when the MSI breaks the rules.
-var ErrMismatch = errors.New("the MSI does not implement the update matrix")
+// ErrMismatch is returned (wrapped) by Build when the MSI breaks the rules.
+var ErrMismatch = errors.New("the MSI does not implement the update matrix and lifecycle rules")
 
-// File checks the console MSI at path, reading it with internal/msi.
-func File(path string) (*Report, error) {
+// Options are what a check needs besides the MSI.
+type Options struct {
+	// Defaults are the configured defaults an omitted property must take.
+	Defaults matrix.Defaults
+	// UpgradeFrom is the previous release's MSI: the upgrade scenarios
+	// run from it to the checked one. "" skips them.
+	UpgradeFrom string
+}
+
+// open reads an MSI as a simulator package.
+func open(path string) (*msi.File, *simulate.Package, error) {
 	f, err := msi.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum, err := f.Summary()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	p, err := simulate.NewPackage(filepath.Base(path), f, sum.PackageCode, sum.Template)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, p, nil
+}
+
+// File checks the console MSI at path: what it lacks, the table rules,
+// the first-install combinations and the lifecycle scenarios.
+func File(path string, opts Options) (*Report, error) {
+	f, p, err := open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	sum, err := f.Summary()
+	missing, err := Requirements(f)
 	if err != nil {
 		return nil, err
 	}
-	return Console(f, sum.Template)
+	if len(missing) > 0 {
+		return &Report{Lines: []Line{{Input: "what the checks need",
+			Problems: []string{"the MSI lacks " + strings.Join(missing, ", ") + "; it is not a console package msiforge can check"}}}}, nil
+	}
+	rules, err := Rules(f)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := Console(f, p.Template)
+	if err != nil {
+		return nil, err
+	}
+	rep.Lines = append(rules, rep.Lines...)
+	var old *simulate.Package
+	if opts.UpgradeFrom != "" {
+		of, op, err := open(opts.UpgradeFrom)
+		if err != nil {
+			return nil, fmt.Errorf("--upgrade-from: %w", err)
+		}
+		defer of.Close()
+		if missing, err := Requirements(of); err != nil {
+			return nil, err
+		} else if len(missing) > 0 {
+			return nil, fmt.Errorf("--upgrade-from %s lacks %s", opts.UpgradeFrom, strings.Join(missing, ", "))
+		}
+		old = op
+	}
+	lc, err := Lifecycle(p, old, opts.Defaults)
+	if err != nil {
+		return nil, err
+	}
+	rep.Lines = append(rep.Lines, lc...)
+	return rep, nil
 }
 
-// Build is the check build runs on every console MSI: an error listing
-// the failing combinations, or nil.
-func Build(path string) error {
-	rep, err := File(path)
+// Build is the check build runs on every console MSI, with the config's
+// defaults: an error listing the failing checks, or nil.
+func Build(path string, d matrix.Defaults) error {
+	rep, err := File(path, Options{Defaults: d})
 	if err != nil {
 		return fmt.Errorf("matrix check: %w", err)
 	}
@@ -176,7 +242,7 @@ func Build(path string) error {
 				lines = append(lines, "  "+l.Input+": "+strings.Join(l.Problems, "; "))
 			}
 		}
-		return fmt.Errorf("matrix check: %d of %d combinations fail: %w:\n%s", n, len(rep.Lines), ErrMismatch, strings.Join(lines, "\n"))
+		return fmt.Errorf("matrix check: %d of %d checks fail: %w:\n%s", n, len(rep.Lines), ErrMismatch, strings.Join(lines, "\n"))
 	}
 	return nil
 }

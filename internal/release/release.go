@@ -16,6 +16,7 @@ import (
 	"github.com/msiforge/msiforge/internal/doctor"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/manifest"
+	"github.com/msiforge/msiforge/internal/matrix"
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/render"
 	"github.com/msiforge/msiforge/internal/site"
@@ -174,7 +175,10 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose})
 		} else {
 			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
-				Check: func(_ context.Context, path string) error { return check.Build(path) }})
+				Check: func(_ context.Context, path string) error {
+					// Omitted properties must take the config's defaults.
+					return check.Build(path, matrix.Defaults{RunAtStartup: s.Model.Defaults.RunAtStartup, ShouldAutoUpdate: s.Model.Defaults.ShouldAutoUpdate})
+				}})
 		}
 		if err != nil {
 			return arts, err
