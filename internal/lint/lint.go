@@ -229,3 +229,34 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// ErrFindings is wrapped by the error of a lint that found error-level
+// problems; the command line turns it into exit status 3.
+var ErrFindings = errors.New("lint found errors")
+
+// Gate is the lint build runs on each MSI after the fix-ups and before
+// signing: every rule but ignore; error-level findings fail it (wrapping
+// ErrFindings) and warnings go to warn, when set.
+func Gate(path string, ignore []string, warn func(string)) error {
+	fs, err := CheckFile(path, Options{Ignore: ignore})
+	if err != nil {
+		return fmt.Errorf("lint: %w", err)
+	}
+	var errs []string
+	for _, f := range fs {
+		if f.Level == Error {
+			errs = append(errs, "  "+f.String())
+		} else if warn != nil {
+			warn("lint: " + f.String())
+		}
+	}
+	if len(errs) > 0 {
+		return gateError(fmt.Sprintf("lint: %d errors (accept a rule with lint.ignore and a reason):\n%s", len(errs), strings.Join(errs, "\n")))
+	}
+	return nil
+}
+
+type gateError string
+
+func (e gateError) Error() string        { return string(e) }
+func (e gateError) Is(target error) bool { return target == ErrFindings }

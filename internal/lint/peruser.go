@@ -272,7 +272,10 @@ func (d *db) redirects() map[string]redirect {
 // INSTALLDIR sits under ProgramFiles; SetUserInstallDir moves it into
 // LocalAppDataFolder for per-user installs at run time. The rule ICE38
 // states (https://learn.microsoft.com/windows/win32/msi/ice38) applies to
-// the folder it ends up in.
+// the folder it ends up in. It is a warning, not ICE38's error: the
+// folder is LocalAppDataFolder, which does not roam, so a file key path
+// still detects the component for the user who installed it; what is lost
+// is the HKCU key path's independence from the file (ICE38's reason).
 func msf001(d *db) []Finding {
 	var out []Finding
 	red := d.redirects()
@@ -292,7 +295,7 @@ func msf001(d *db) []Finding {
 			continue
 		}
 		if isReg, hkcu := d.hkcuKeyPath(c); !isReg || !hkcu {
-			out = append(out, find("MSF001", Error, "Component", c["Component"], "Component %s installs to %s, which custom action %s sets to %s (the user profile). It must use a registry key under HKCU as its KeyPath, not a file.", c["Component"], dir, rd.action, rd.target))
+			out = append(out, find("MSF001", Warning, "Component", c["Component"], "Component %s installs to %s, which custom action %s sets to %s (the user profile). It must use a registry key under HKCU as its KeyPath, not a file.", c["Component"], dir, rd.action, rd.target))
 		}
 	}
 	return out
