@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,5 +165,32 @@ func TestMutantsFail(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGate: build's gate fails on an error-level finding (wrapping
+// ErrFindings, exit 3) unless its rule is ignored, and passes warnings on.
+func TestGate(t *testing.T) {
+	base := demo(t)["example-console-1.4.2-x64.msi"]
+	path := filepath.Join(t.TempDir(), "mutant.msi")
+	if err := packaging.CopyFile(base, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := msitools.Query(context.Background(), execx.OS{}, path, "DELETE FROM `FeatureComponents` WHERE `Component_` = 'Settings'"); err != nil {
+		t.Fatal(err)
+	}
+	var warns []string
+	err := lint.Gate(path, nil, func(s string) { warns = append(warns, s) })
+	if !errors.Is(err, lint.ErrFindings) || !strings.Contains(err.Error(), "ICE21 error: Component.Settings: Component: 'Settings' does not belong to any Feature.") {
+		t.Errorf("Gate = %v", err)
+	}
+	if len(warns) != 3 { // ICE69 and MSF001 twice
+		t.Errorf("warnings %q", warns)
+	}
+	if err := lint.Gate(path, []string{"ICE21"}, nil); err != nil {
+		t.Errorf("Gate ignoring ICE21 = %v", err)
+	}
+	if _, err := lint.CheckFile(path, lint.Options{Rules: []string{"ICE999"}}); err == nil || !strings.Contains(err.Error(), `unknown rule "ICE999"`) {
+		t.Errorf("unknown rule: %v", err)
 	}
 }
