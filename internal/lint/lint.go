@@ -260,3 +260,13 @@ type gateError string
 
 func (e gateError) Error() string        { return string(e) }
 func (e gateError) Is(target error) bool { return target == ErrFindings }
+
+// Markdown renders the rule list as the README's table.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| rule | level | checks |\n|---|---|---|\n")
+	for _, r := range Rules() {
+		fmt.Fprintf(&b, "| [%s](%s) | %s | %s |\n", r.ID, r.URL, r.Level, strings.ReplaceAll(r.Summary, "|", `\|`))
+	}
+	return b.String()
+}
