@@ -54,8 +54,17 @@ type Rule struct {
 // Rules returns every rule, in ID order.
 func Rules() []Rule {
 	out := slices.Clone(rules)
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.Slice(out, func(i, j int) bool { return idLess(out[i].ID, out[j].ID) })
 	return out
+}
+
+// idLess orders rule IDs by prefix, then number: ICE99 before ICE105.
+func idLess(a, b string) bool {
+	pa, pb := strings.TrimRight(a, "0123456789"), strings.TrimRight(b, "0123456789")
+	if pa != pb {
+		return pa < pb
+	}
+	return atoi(a[len(pa):]) < atoi(b[len(pb):])
 }
 
 // Lookup returns the rule with the given ID (case-insensitive).
@@ -107,7 +116,7 @@ func Check(f *msi.File, opts Options) ([]Finding, error) {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
+			return idLess(a.Rule, b.Rule)
 		}
 		if a.Table != b.Table {
 			return a.Table < b.Table
