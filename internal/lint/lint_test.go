@@ -121,6 +121,12 @@ func TestMutantsFail(t *testing.T) {
 		{"ICE99", lint.Error, console, []string{"INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('AdminUser', 'TARGETDIR', 'Admin')"}, "AdminUser", "is the same as one of the MSI Public Properties"},
 		{"ICE105", lint.Error, console, []string{"UPDATE `Registry` SET `Root` = 2 WHERE `Registry` = 'reg618EFC1E578F13D498E305920D1ED643'"}, "reg618EFC1E578F13D498E305920D1ED643", "HKEY_LOCAL_MACHINE"},
 		{"ICE105", lint.Error, console, []string{"UPDATE `CustomAction` SET `Type` = 3123 WHERE `Action` = 'AutoUpdateOff'"}, "AutoUpdateOff", "elevated privileges"},
+		{"ICE102", lint.Error, vscPkg, []string{
+			"CREATE TABLE `MsiServiceConfig` (`MsiServiceConfig` CHAR(72) NOT NULL, `Name` CHAR(255) NOT NULL LOCALIZABLE, `Event` SHORT NOT NULL, `ConfigType` LONG NOT NULL, `Argument` CHAR(0), `Component_` CHAR(72) NOT NULL PRIMARY KEY `MsiServiceConfig`)",
+			"INSERT INTO `MsiServiceConfig` (`MsiServiceConfig`, `Name`, `Event`, `ConfigType`, `Argument`, `Component_`) VALUES ('DelayedStart', 'RemoteSupportVscCust', 1, 3, '2', 'VscService')"}, "DelayedStart", "Argument = 2 is not a valid SERVICE_CONFIG_DELAYED_AUTO_START parameter. It should be 0 or 1."},
+		{"ICE102", lint.Error, vscPkg, []string{
+			"CREATE TABLE `MsiServiceConfigFailureActions` (`MsiServiceConfigFailureActions` CHAR(72) NOT NULL, `Name` CHAR(255) NOT NULL LOCALIZABLE, `Event` SHORT NOT NULL, `ResetPeriod` LONG, `RebootMessage` CHAR(255) LOCALIZABLE, `Command` CHAR(255) LOCALIZABLE, `Actions` CHAR(255), `DelayActions` CHAR(255), `Component_` CHAR(72) NOT NULL PRIMARY KEY `MsiServiceConfigFailureActions`)",
+			"INSERT INTO `MsiServiceConfigFailureActions` (`MsiServiceConfigFailureActions`, `Name`, `Event`, `Actions`, `DelayActions`, `Component_`) VALUES ('Restart', 'RemoteSupportVscCust', 1, '1[~]1', '5000', 'VscService')"}, "Restart", "Actions lists 2 values and DelayActions 1"},
 		{"MSF002", lint.Error, console, []string{"DELETE FROM `RemoveFile` WHERE `FileKey` = 'RemoveInstallDir'"}, "INSTALLDIR", "custom action SetUserInstallDir sets it to [LocalAppDataFolder]"},
 		{"MSF003", lint.Error, vscPkg, []string{"UPDATE `ServiceInstall` SET `StartType` = 0"}, "VscServiceInstall", "StartType 0 is not SERVICE_AUTO_START"},
 	}

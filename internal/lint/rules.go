@@ -34,6 +34,7 @@ var rules = []Rule{
 	{"ICE80", Error, "64-bit components and folders match the Template summary property", ms + "ice80", ice80},
 	{"ICE91", Warning, "files in per-user folders that do not follow ALLUSERS", ms + "ice91", ice91},
 	{"ICE99", Error, "no Directory key is a Windows Installer public property", ms + "ice99", ice99},
+	{"ICE102", Error, "MsiServiceConfig and MsiServiceConfigFailureActions rows: events, config types, arguments, components", ms + "ice-102", ice102},
 	{"ICE105", Error, "a package that can install per-user has no elevated actions, system folders, services or HKLM keys", ms + "ice-105", ice105},
 	{"MSF001", Warning, "components in a folder redirected into the profile at run time use an HKCU (or HKMU) key path", ms + "ice38", msf001},
 	{"MSF002", Error, "folders redirected into the profile at run time are listed in RemoveFile", ms + "ice64", msf002},
