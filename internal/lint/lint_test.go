@@ -3,6 +3,7 @@ package lint_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,10 +98,14 @@ func TestMutantsFail(t *testing.T) {
 		{"ICE24", lint.Error, console, []string{"UPDATE `Property` SET `Value` = '1.256.2' WHERE `Property` = 'ProductVersion'"}, "ProductVersion", "is an invalid version string"},
 		{"ICE27", lint.Error, console, []string{"UPDATE `InstallExecuteSequence` SET `Sequence` = 1450 WHERE `Action` = 'InstallFiles'"}, "InstallFiles", "Required: between InstallInitialize and InstallFinalize"},
 		{"ICE30", lint.Error, console, []string{"UPDATE `File` SET `FileName` = 'ExampleConsole.exe' WHERE `File` = 'F_README.txt_9E6E4772'"}, "", "by two different components on an LFN system"},
+		{"ICE32", lint.Error, console, []string{
+			"DROP TABLE `CreateFolder`",
+			"CREATE TABLE `CreateFolder` (`Directory_` CHAR(50) NOT NULL, `Component_` CHAR(72) NOT NULL PRIMARY KEY `Directory_`, `Component_`)"}, "CreateFolder.Directory_", "Possible Mis-Aligned Foreign Keys: CreateFolder.Directory_ = s50, Directory.Directory = s72"},
 		{"ICE38", lint.Error, console, []string{"UPDATE `Component` SET `Directory_` = 'ShortcutFolder' WHERE `Component` = 'C_README.txt_9E6E4772'"}, "C_README.txt_9E6E4772", "installs to user profile. It must use a registry key under HKCU as its KeyPath, not a file."},
 		{"ICE43", lint.Error, console, []string{"UPDATE `Registry` SET `Root` = 2 WHERE `Registry` = 'reg21205BF79C6099517E12E4CE3814FA59'"}, "StartMenuShortcut", "has non-advertised shortcuts"},
 		{"ICE45", lint.Warning, console, []string{"UPDATE `Component` SET `Attributes` = 8452 WHERE `Component` = 'Settings'"}, "Settings", "has bits set in the 'Attributes' column that are reserved"},
 		{"ICE46", lint.Warning, console, []string{"UPDATE `InstallExecuteSequence` SET `Condition` = 'NOT INSTALLDIR AND NOT AllUsers' WHERE `Action` = 'SetUserInstallDir'"}, "SetUserInstallDir", "Property 'AllUsers' referenced in column 'InstallExecuteSequence'.'Condition'"},
+		{"ICE47", lint.Error, console, manyComponents(1601), "Console", "Feature 'Console' has 1606 components."},
 		{"ICE57", lint.Error, console, []string{"INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Name`, `Value`, `Component_`) VALUES ('regHKCU', 1, 'Software', 'n', 'v', 'C_ExampleConsole.exe_007D4B1B')"}, "C_ExampleConsole.exe_007D4B1B", "has both per-user and per-machine data with a per-machine KeyPath."},
 		{"ICE61", lint.Error, console, []string{"UPDATE `Property` SET `Value` = 'INSTALLDIR' WHERE `Property` = 'SecureCustomProperties'"}, "", "Upgrade.ActionProperty WIX_UPGRADE_DETECTED must be added to the SecureCustomProperties property"},
 		{"ICE61", lint.Warning, console, []string{
@@ -115,6 +120,9 @@ func TestMutantsFail(t *testing.T) {
 			"DELETE FROM `FeatureComponents` WHERE `Component_` = 'C_ExampleConsole.exe_007D4B1B'",
 			"INSERT INTO `FeatureComponents` (`Feature_`, `Component_`) VALUES ('Other', 'C_ExampleConsole.exe_007D4B1B')"}, "ConsoleShortcut", "Components belong to different features"},
 		{"ICE80", lint.Error, consoleX86, []string{"UPDATE `Component` SET `Attributes` = 260 WHERE `Component` = 'Settings'"}, "Settings", "This package contains 64 bit component 'Settings'"},
+		{"ICE90", lint.Warning, console, []string{
+			"INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('SHORTCUTDIR', 'ProgramMenuFolder', 'Example')",
+			"UPDATE `Shortcut` SET `Directory_` = 'SHORTCUTDIR' WHERE `Shortcut` = 'ConsoleShortcut'"}, "ConsoleShortcut", "has a directory that is a public property (ALL CAPS) and is under user profile directory"},
 		{"ICE91", lint.Warning, console, []string{
 			"INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('LocalAppDataFolder', 'TARGETDIR', '.')",
 			"UPDATE `Component` SET `Directory_` = 'LocalAppDataFolder' WHERE `Component` = 'C_README.txt_9E6E4772'"}, "F_README.txt_9E6E4772", "doesn't vary based on ALLUSERS value"},
@@ -172,6 +180,17 @@ func TestMutantsFail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyComponents adds n folder components to the console's feature.
+func manyComponents(n int) []string {
+	var sql []string
+	for i := range n {
+		sql = append(sql,
+			fmt.Sprintf("INSERT INTO `Component` (`Component`, `ComponentId`, `Directory_`, `Attributes`) VALUES ('Extra%d', '{00000000-0000-0000-0000-%012d}', 'INSTALLDIR', 256)", i, i),
+			fmt.Sprintf("INSERT INTO `FeatureComponents` (`Feature_`, `Component_`) VALUES ('Console', 'Extra%d')", i))
+	}
+	return sql
 }
 
 // TestGate: build's gate fails on an error-level finding (wrapping

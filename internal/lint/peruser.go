@@ -515,3 +515,18 @@ func ice46(d *db) []Finding {
 	}
 	return out
 }
+
+// ICE90: https://learn.microsoft.com/windows/win32/msi/ice90 . A shortcut
+// folder that is a public property (all capitals) under the profile is
+// resolved before ALLUSERS may change, so it can point at the wrong
+// profile.
+func ice90(d *db) []Finding {
+	var out []Finding
+	for _, s := range d.rows["Shortcut"] {
+		dir := s["Directory_"]
+		if dir == strings.ToUpper(dir) && strings.ToUpper(dir) != strings.ToLower(dir) && !profileFolders[dir] && d.under(dir, profileFolders) != "" {
+			out = append(out, find("ICE90", Warning, "Shortcut", s["Shortcut"], "The shortcut '%s' has a directory that is a public property (ALL CAPS) and is under user profile directory. This results in a problem if the value of the ALLUSERS property changes in the UI sequence.", s["Shortcut"]))
+		}
+	}
+	return out
+}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/msiforge/msiforge/internal/msi"
 )
 
 // ms is the root of Microsoft's ICE reference pages.
@@ -21,10 +23,12 @@ var rules = []Rule{
 	{"ICE24", Error, "ProductCode, ProductVersion and ProductLanguage are valid", ms + "ice24", ice24},
 	{"ICE27", Error, "InstallExecuteSequence order: costing, validation, then the script between InstallInitialize and InstallFinalize", ms + "ice27", ice27},
 	{"ICE30", Error, "no file is installed twice into one folder by two components (long or short name)", ms + "ice30", ice30},
+	{"ICE32", Error, "foreign key columns have the type and size of the keys they refer to", ms + "ice32", ice32},
 	{"ICE38", Error, "components in the user profile use an HKCU registry key as key path", ms + "ice38", ice38},
 	{"ICE43", Error, "components with non-advertised shortcuts in the profile use an HKCU key path", ms + "ice43", ice43},
 	{"ICE45", Warning, "no reserved attribute bits are set (Component, File, Feature)", ms + "ice45", ice45},
 	{"ICE46", Warning, "conditions do not name a defined property with other letter case", ms + "ice46", ice46},
+	{"ICE47", Error, "no feature has more than 1600 components", ms + "ice47", ice47},
 	{"ICE57", Error, "no component mixes per-user and per-machine data with a per-machine key path", ms + "ice57", ice57},
 	{"ICE61", Error, "Upgrade rows: a version bound, secure upper-case action properties, no removal of the current version", ms + "ice61", ice61},
 	{"ICE63", Warning, "RemoveExistingProducts is placed where Windows Installer can run it", ms + "ice63", ice63},
@@ -32,6 +36,7 @@ var rules = []Rule{
 	{"ICE68", Error, "custom action types are valid; no-impersonate only on deferred actions (warning)", ms + "ice68", ice68},
 	{"ICE69", Warning, "formatted [#file] references stay within the row's component (error across features)", ms + "ice69", ice69},
 	{"ICE80", Error, "64-bit components and folders match the Template summary property", ms + "ice80", ice80},
+	{"ICE90", Warning, "shortcuts in the profile are not in a public-property (ALL CAPS) folder", ms + "ice90", ice90},
 	{"ICE91", Warning, "files in per-user folders that do not follow ALLUSERS", ms + "ice91", ice91},
 	{"ICE99", Error, "no Directory key is a Windows Installer public property", ms + "ice99", ice99},
 	{"ICE102", Error, "MsiServiceConfig and MsiServiceConfigFailureActions rows: events, config types, arguments, components", ms + "ice-102", ice102},
@@ -465,6 +470,61 @@ func ice68(d *db) []Finding {
 			out = append(out, find("ICE68", Error, "CustomAction", r["Action"], "Invalid custom action type for action '%s'. %d is not a valid action type.", r["Action"], t))
 		case t&0x800 != 0 && t&0x400 == 0:
 			out = append(out, find("ICE68", Warning, "CustomAction", r["Action"], "Even though custom action '%s' is marked to be elevated (with attribute msidbCustomActionTypeNoImpersonate), it will not be run with elevated privileges because it's not deferred (with attribute msidbCustomActionTypeInScript).", r["Action"]))
+		}
+	}
+	return out
+}
+
+// ICE32: https://learn.microsoft.com/windows/win32/msi/ice32 . A foreign
+// key column must have the type and size of the key it refers to.
+func ice32(d *db) []Finding {
+	var out []Finding
+	col := func(table, name string) (c msiColumn, ok bool) {
+		t := d.tables[table]
+		if t == nil {
+			return c, false
+		}
+		i := t.ColumnIndex(name)
+		if i < 0 {
+			return c, false
+		}
+		k := t.Columns[i]
+		return msiColumn{str: k.Kind != msi.KindInt, size: k.Size}, true
+	}
+	for _, k := range foreignKeys {
+		a, ok1 := col(k.table, k.col)
+		b, ok2 := col(k.ref, k.refCol)
+		if !ok1 || !ok2 || a == b {
+			continue
+		}
+		out = append(out, find("ICE32", Error, "_Columns", k.table+"."+k.col, "Possible Mis-Aligned Foreign Keys: %s.%s = %s, %s.%s = %s", k.table, k.col, a, k.ref, k.refCol, b))
+	}
+	return out
+}
+
+type msiColumn struct {
+	str  bool
+	size int
+}
+
+func (c msiColumn) String() string {
+	if c.str {
+		return fmt.Sprintf("s%d", c.size)
+	}
+	return fmt.Sprintf("i%d", c.size)
+}
+
+// ICE47: https://learn.microsoft.com/windows/win32/msi/ice47 . Windows
+// Installer handles at most 1600 components per feature.
+func ice47(d *db) []Finding {
+	count := map[string]int{}
+	for _, r := range d.rows["FeatureComponents"] {
+		count[r["Feature_"]]++
+	}
+	var out []Finding
+	for _, f := range d.rows["Feature"] {
+		if n := count[f["Feature"]]; n > 1600 {
+			out = append(out, find("ICE47", Error, "Feature", f["Feature"], "Feature '%s' has %d components. This could cause problems on Windows NT systems. You should try to have fewer than 1600 components per feature.", f["Feature"], n))
 		}
 	}
 	return out
