@@ -155,6 +155,9 @@ type db struct {
 	rows    map[string][]map[string]string
 	props   map[string]string
 	summary msi.Summary
+
+	parents  map[string]string            // Directory -> Directory_Parent, built on first use
+	registry map[string]map[string]string // Registry rows by key, built on first use
 }
 
 func load(f *msi.File) (*db, error) {

@@ -119,6 +119,8 @@ func TestMutantsFail(t *testing.T) {
 			"INSERT INTO `Feature` (`Feature`, `Display`, `Level`, `Attributes`) VALUES ('Other', 0, 1, 0)",
 			"DELETE FROM `FeatureComponents` WHERE `Component_` = 'C_ExampleConsole.exe_007D4B1B'",
 			"INSERT INTO `FeatureComponents` (`Feature_`, `Component_`) VALUES ('Other', 'C_ExampleConsole.exe_007D4B1B')"}, "ConsoleShortcut", "Components belong to different features"},
+		{"ICE73", lint.Warning, console, []string{"UPDATE `Property` SET `Value` = '{80F7E030-A751-11D2-A7D4-006097C99860}' WHERE `Property` = 'ProductCode'"}, "ProductCode", "ProductCode of the orca.msi 1.0 Windows Installer SDK package."},
+		{"ICE73", lint.Warning, console, []string{"UPDATE `Property` SET `Value` = '{8FC70000-88A0-4B41-82B8-8905D4AA904C}' WHERE `Property` = 'UpgradeCode'"}, "UpgradeCode", "Upgrade Code of a 1.1 Windows Installer SDK package."},
 		{"ICE80", lint.Error, consoleX86, []string{"UPDATE `Component` SET `Attributes` = 260 WHERE `Component` = 'Settings'"}, "Settings", "This package contains 64 bit component 'Settings'"},
 		{"ICE90", lint.Warning, console, []string{
 			"INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('SHORTCUTDIR', 'ProgramMenuFolder', 'Example')",

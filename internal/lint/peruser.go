@@ -37,10 +37,13 @@ func set(names ...string) map[string]bool {
 
 // ancestors returns dir and its parents up to the root.
 func (d *db) ancestors(dir string) []string {
-	parents := map[string]string{}
-	for _, r := range d.rows["Directory"] {
-		parents[r["Directory"]] = r["Directory_Parent"]
+	if d.parents == nil {
+		d.parents = map[string]string{}
+		for _, r := range d.rows["Directory"] {
+			d.parents[r["Directory"]] = r["Directory_Parent"]
+		}
 	}
+	parents := d.parents
 	var out []string
 	seen := map[string]bool{}
 	for dir != "" && !seen[dir] {
@@ -80,7 +83,10 @@ func (d *db) keyPathRoot(c map[string]string) (root int, ok bool) {
 	if atoi(c["Attributes"])&0x4 == 0 || c["KeyPath"] == "" {
 		return 0, false
 	}
-	r := d.byKey("Registry", "Registry")[c["KeyPath"]]
+	if d.registry == nil {
+		d.registry = d.byKey("Registry", "Registry")
+	}
+	r := d.registry[c["KeyPath"]]
 	if r == nil {
 		return 0, false
 	}

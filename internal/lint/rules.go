@@ -35,6 +35,7 @@ var rules = []Rule{
 	{"ICE64", Error, "folders created in the user profile are listed in RemoveFile", ms + "ice64", ice64},
 	{"ICE68", Error, "custom action types are valid; no-impersonate only on deferred actions (warning)", ms + "ice68", ice68},
 	{"ICE69", Warning, "formatted [#file] references stay within the row's component (error across features)", ms + "ice69", ice69},
+	{"ICE73", Warning, "the package does not reuse the Windows Installer SDK samples' product, upgrade or package codes", ms + "ice73", ice73},
 	{"ICE80", Error, "64-bit components and folders match the Template summary property", ms + "ice80", ice80},
 	{"ICE90", Warning, "shortcuts in the profile are not in a public-property (ALL CAPS) folder", ms + "ice90", ice90},
 	{"ICE91", Warning, "files in per-user folders that do not follow ALLUSERS", ms + "ice91", ice91},
@@ -527,5 +528,33 @@ func ice47(d *db) []Finding {
 			out = append(out, find("ICE47", Error, "Feature", f["Feature"], "Feature '%s' has %d components. This could cause problems on Windows NT systems. You should try to have fewer than 1600 components per feature.", f["Feature"], n))
 		}
 	}
+	return out
+}
+
+// sdkCodes are the Windows Installer SDK samples' codes the ICE73 page
+// documents: orca.msi's ProductCode, msispy.msi's PackageCode, and the
+// UpgradeCode range {8FC7****-88A0-4B41-82B8-8905D4AA904C} reserved for
+// SDK packages. The page gives no complete list; these are what it names.
+var sdkCodes = map[string]string{
+	"{80F7E030-A751-11D2-A7D4-006097C99860}": "orca.msi 1.0",
+	"{000C1101-0000-0000-C000-000000000047}": "msispy.msi 1.0",
+}
+
+var sdkUpgradeRange = regexp.MustCompile(`^\{8FC7[0-9A-F]{4}-88A0-4B41-82B8-8905D4AA904C\}$`)
+
+// ICE73: https://learn.microsoft.com/windows/win32/msi/ice73
+func ice73(d *db) []Finding {
+	var out []Finding
+	check := func(table, key, what, v string) {
+		u := strings.ToUpper(v)
+		if pkg, ok := sdkCodes[u]; ok {
+			out = append(out, find("ICE73", Warning, table, key, "This package reuses the '%s' %s of the %s Windows Installer SDK package.", v, what, pkg))
+		} else if sdkUpgradeRange.MatchString(u) {
+			out = append(out, find("ICE73", Warning, table, key, "This package reuses the '%s' %s of a 1.1 Windows Installer SDK package.", v, what))
+		}
+	}
+	check("Property", "ProductCode", "ProductCode", d.props["ProductCode"])
+	check("Property", "UpgradeCode", "Upgrade Code", d.props["UpgradeCode"])
+	check("_SummaryInformation", "PID_REVNUMBER", "Package Code", d.summary.PackageCode)
 	return out
 }
