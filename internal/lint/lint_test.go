@@ -90,6 +90,9 @@ func TestMutantsFail(t *testing.T) {
 	}{
 		{"ICE03", lint.Error, console, []string{"UPDATE `File` SET `Component_` = 'Nope' WHERE `File` = 'F_README.txt_9E6E4772'"}, "F_README.txt_9E6E4772", "Not a valid foreign key; Table: File, Column: Component_"},
 		{"ICE03", lint.Error, console, []string{"UPDATE `Component` SET `ComponentId` = '{f1bdaded-c8b6-5559-9379-887b6596a32c}' WHERE `Component` = 'Settings'"}, "Settings", "Invalid GUID string"},
+		{"ICE03", lint.Error, console, []string{"UPDATE `Registry` SET `Value` = '[INSTALLDIR' WHERE `Registry` = 'reg618EFC1E578F13D498E305920D1ED643'"}, "reg618EFC1E578F13D498E305920D1ED643", "Invalid format string; Table: Registry, Column: Value"},
+		{"ICE03", lint.Error, console, []string{"UPDATE `Shortcut` SET `Target` = '[#F_Gone]' WHERE `Shortcut` = 'ConsoleShortcut'"}, "ConsoleShortcut", "Invalid format string: [#F_Gone] names no file; Table: Shortcut, Column: Target"},
+		{"ICE03", lint.Error, console, []string{"UPDATE `InstallExecuteSequence` SET `Condition` = 'NOT (INSTALLDIR' WHERE `Action` = 'SetUserInstallDir'"}, "SetUserInstallDir", "Invalid condition string"},
 		{"ICE08", lint.Error, console, []string{"UPDATE `Component` SET `ComponentId` = '{050BD936-7B30-5270-BB6E-DFD581F81367}' WHERE `Component` = 'Settings'"}, "", "has a duplicate GUID: {050BD936-7B30-5270-BB6E-DFD581F81367}"},
 		{"ICE09", lint.Warning, console, []string{"UPDATE `Component` SET `Directory_` = 'SystemFolder' WHERE `Component` = 'Settings'"}, "Settings", "is a non-permanent system component"},
 		{"ICE16", lint.Error, console, []string{"UPDATE `Property` SET `Value` = '" + strings.Repeat("n", 64) + "' WHERE `Property` = 'ProductName'"}, "ProductName", "Current length: 64"},

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/msiforge/msiforge/internal/cond"
 	"github.com/msiforge/msiforge/internal/msi"
 )
 
@@ -14,7 +15,7 @@ import (
 const ms = "https://learn.microsoft.com/windows/win32/msi/"
 
 var rules = []Rule{
-	{"ICE03", Error, "foreign keys and data types (GUIDs, registry roots, versions) of the tables present", ms + "ice03", ice03},
+	{"ICE03", Error, "foreign keys, data types (GUIDs, registry roots, versions), formatted fields and conditions of the tables present", ms + "ice03", ice03},
 	{"ICE08", Error, "no two components share a ComponentId GUID", ms + "ice08", ice08},
 	{"ICE09", Warning, "components installed into SystemFolder are permanent", ms + "ice09", ice09},
 	{"ICE16", Error, "ProductName is at most 63 characters", ms + "ice16", ice16},
@@ -162,7 +163,82 @@ func ice03(d *db) []Finding {
 			}
 		}
 	}
+	// Formatted columns (https://learn.microsoft.com/windows/win32/msi/formatted):
+	// balanced brackets, and [#file], [!file] and [$component] naming rows
+	// that exist.
+	comps := d.index("Component", "Component")
+	for _, fc := range formattedColumns {
+		for _, r := range d.rows[fc.table] {
+			v := r[fc.col]
+			if fc.table == "CustomAction" && !formattedTarget(atoi(r["Type"])) {
+				continue
+			}
+			if !balanced(v) {
+				bad(fc.table, r, fc.col, "Invalid format string")
+				continue
+			}
+			for _, m := range fileRefRE.FindAllStringSubmatch(v, -1) {
+				if (m[1] == "$" && !comps[m[2]]) || (m[1] != "$" && !files[m[2]]) {
+					bad(fc.table, r, fc.col, fmt.Sprintf("Invalid format string: [%s%s] names no %s", m[1], m[2], map[bool]string{true: "component", false: "file"}[m[1] == "$"]))
+				}
+			}
+		}
+	}
+	// Condition columns (https://learn.microsoft.com/windows/win32/msi/conditional-statement-syntax).
+	for _, cc := range conditionColumns {
+		for _, r := range d.rows[cc.table] {
+			if _, err := cond.Parse(r[cc.col]); err != nil {
+				bad(cc.table, r, cc.col, fmt.Sprintf("Invalid condition string (%v)", err))
+			}
+		}
+	}
 	return out
+}
+
+type column struct{ table, col string }
+
+var formattedColumns = []column{
+	{"Registry", "Key"}, {"Registry", "Name"}, {"Registry", "Value"},
+	{"Shortcut", "Target"}, {"Shortcut", "Arguments"},
+	{"CustomAction", "Target"},
+	{"IniFile", "Value"}, {"Environment", "Value"},
+	{"ServiceInstall", "Arguments"}, {"ServiceControl", "Arguments"},
+}
+
+var conditionColumns = []column{
+	{"Component", "Condition"}, {"LaunchCondition", "Condition"}, {"Condition", "Condition"},
+	{"InstallExecuteSequence", "Condition"}, {"InstallUISequence", "Condition"},
+	{"AdminExecuteSequence", "Condition"}, {"AdminUISequence", "Condition"}, {"AdvtExecuteSequence", "Condition"},
+}
+
+// formattedTarget reports custom action types whose Target is Formatted:
+// the property and directory setters (51, 35), and the executable's
+// command line (2, 18, 34, 50).
+func formattedTarget(t int) bool {
+	switch t & 0x3f {
+	case 51, 35, 2, 18, 34, 50:
+		return true
+	}
+	return false
+}
+
+// balanced reports whether every '[' of a formatted string is closed and
+// no ']' comes unopened; [\[] and [\]] escape the brackets themselves.
+func balanced(v string) bool {
+	v = strings.NewReplacer(`[\[]`, "", `[\]]`, "").Replace(v)
+	depth := 0
+	for _, c := range v {
+		switch c {
+		case '[':
+			depth++
+		case ']':
+			if depth == 0 {
+				return false
+			}
+			depth--
+		}
+	}
+	return depth == 0
 }
 
 // ICE08: https://learn.microsoft.com/windows/win32/msi/ice08
