@@ -28,9 +28,9 @@ SecureCustomProperties, the Arm64 template), reads the tables back to check
 each fix-up, lints every MSI (msiforge lint: an error-level finding fails
 the build with exit status 3 unless lint.ignore in the config accepts its
 rule with a reason, which manifest.json records), checks every console MSI
-against the update matrix, wraps it into <name>-<version>-<arch>.exe, builds the VSC driver packages
-<name>-vsc-<role>-<version>-<arch>.msi when the config has a vsc section, and
-writes them, manifest.json, SHA256SUMS and index.html into the output
+against the update matrix, wraps it into <name>-<version>-<arch>.exe,
+builds the VSC driver packages <name>-vsc-<role>-<version>-<arch>.msi when
+the config has a vsc section, and writes them, manifest.json, SHA256SUMS and index.html into the output
 directory (output.dir of the config unless -o is given).
 
 The release is built in a staging directory next to the output directory
