@@ -435,7 +435,7 @@ var publicProperties = set("ALLUSERS", "AdminUser", "ARPINSTALLLOCATION", "COMPA
 	"LogonUser", "MSIINSTALLPERUSER", "Privileged", "ProductCode", "ProductName", "ProductVersion", "ProductLanguage",
 	"Manufacturer", "REINSTALL", "REINSTALLMODE", "REMOVE", "ADDLOCAL", "ADDSOURCE", "ADVERTISE", "USERNAME",
 	"UpgradeCode", "VersionNT", "VersionNT64", "Version9X", "WindowsBuild", "UILevel", "SOURCEDIR", "PATCH",
-	"TRANSFORMS", "REBOOT", "PRIMARYFOLDER", "ROOTDRIVE_UNUSED")
+	"TRANSFORMS", "REBOOT", "PRIMARYFOLDER")
 
 // ICE99: https://learn.microsoft.com/windows/win32/msi/ice99
 func ice99(d *db) []Finding {
@@ -452,7 +452,7 @@ func ice99(d *db) []Finding {
 // may name them though no table defines them
 // (https://learn.microsoft.com/windows/win32/msi/property-reference).
 var standardProperties = set("ALLUSERS", "Installed", "REMOVE", "REINSTALL", "UPGRADINGPRODUCTCODE", "VersionNT", "VersionNT64",
-	"Version9X", "WindowsBuild", "ServicePackLevel", "Privileged", "AdminUser", "UILevel", "Preselected", "NOT",
+	"Version9X", "WindowsBuild", "ServicePackLevel", "Privileged", "AdminUser", "UILevel", "Preselected",
 	"MSIINSTALLPERUSER", "ProductCode", "ProductVersion", "ProductName", "Manufacturer", "ProductLanguage",
 	"Intel", "Intel64", "Msix64", "MsiNTProductType", "MsiAMD64", "ADDLOCAL", "PATCH", "RESUME", "ProductState",
 	"LocalAppDataFolder", "AppDataFolder", "ProgramFilesFolder", "ProgramFiles64Folder", "CommonAppDataFolder",
