@@ -140,6 +140,9 @@ func TestMutantsFail(t *testing.T) {
 		{"ICE102", lint.Error, vscPkg, []string{
 			"CREATE TABLE `MsiServiceConfigFailureActions` (`MsiServiceConfigFailureActions` CHAR(72) NOT NULL, `Name` CHAR(255) NOT NULL LOCALIZABLE, `Event` SHORT NOT NULL, `ResetPeriod` LONG, `RebootMessage` CHAR(255) LOCALIZABLE, `Command` CHAR(255) LOCALIZABLE, `Actions` CHAR(255), `DelayActions` CHAR(255), `Component_` CHAR(72) NOT NULL PRIMARY KEY `MsiServiceConfigFailureActions`)",
 			"INSERT INTO `MsiServiceConfigFailureActions` (`MsiServiceConfigFailureActions`, `Name`, `Event`, `Actions`, `DelayActions`, `Component_`) VALUES ('Restart', 'RemoteSupportVscCust', 1, '1[~]1', '5000', 'VscService')"}, "Restart", "Actions lists 2 values and DelayActions 1"},
+		// ICE105 applies only to packages that can install per-user: the VSC
+		// package (ALLUSERS=1, a service) passes, and fails once ALLUSERS goes.
+		{"ICE105", lint.Error, vscPkg, []string{"DELETE FROM `Property` WHERE `Property` = 'ALLUSERS'"}, "VscServiceInstall", "a per-user package cannot install services"},
 		{"MSF002", lint.Error, console, []string{"DELETE FROM `RemoveFile` WHERE `FileKey` = 'RemoveInstallDir'"}, "INSTALLDIR", "custom action SetUserInstallDir sets it to [LocalAppDataFolder]"},
 		{"MSF003", lint.Error, vscPkg, []string{"UPDATE `ServiceInstall` SET `StartType` = 0"}, "VscServiceInstall", "StartType 0 is not SERVICE_AUTO_START"},
 	}
