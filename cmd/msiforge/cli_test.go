@@ -41,6 +41,7 @@ func TestCLI(t *testing.T) {
 	ts.Commands["ls"] = lsCmd
 	ts.Commands["break-run-condition"] = breakRunCondition
 	ts.Commands["replace"] = replaceCmd
+	ts.Commands["orphan-settings"] = orphanSettings
 	ts.Run(t, *update)
 }
 
@@ -93,6 +94,16 @@ func breakRunCondition(args []string, _ string) ([]byte, error) {
 	}
 	return nil, msitools.Query(context.Background(), execx.OS{}, args[0],
 		"UPDATE `Component` SET `Condition` = '' WHERE `Component` = 'RunAtStartup'")
+}
+
+// orphanSettings takes the console's Settings component out of its
+// feature (an ICE21 error), for the lint transcript.
+func orphanSettings(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: orphan-settings FILE.msi")
+	}
+	return nil, msitools.Query(context.Background(), execx.OS{}, args[0],
+		"DELETE FROM `FeatureComponents` WHERE `Component_` = 'Settings'")
 }
 
 // replaceCmd replaces every OLD with NEW in FILE (a new version in the

@@ -25,10 +25,12 @@ func newBuildCmd(env *Env) *cobra.Command {
 applies the fix-ups wixl needs (HKMU registry root, component conditions
 and attributes, the same-version Upgrade row, no-impersonate bits,
 SecureCustomProperties, the Arm64 template), reads the tables back to check
-each fix-up, checks every console MSI against the update matrix, wraps it
-into <name>-<version>-<arch>.exe, builds the VSC driver packages
-<name>-vsc-<role>-<version>-<arch>.msi when the config has a vsc section, and
-writes them, manifest.json, SHA256SUMS and index.html into the output
+each fix-up, lints every MSI (msiforge lint: an error-level finding fails
+the build with exit status 3 unless lint.ignore in the config accepts its
+rule with a reason, which manifest.json records), checks every console MSI
+against the update matrix, wraps it into <name>-<version>-<arch>.exe,
+builds the VSC driver packages <name>-vsc-<role>-<version>-<arch>.msi when
+the config has a vsc section, and writes them, manifest.json, SHA256SUMS and index.html into the output
 directory (output.dir of the config unless -o is given).
 
 The release is built in a staging directory next to the output directory
@@ -116,7 +118,7 @@ exit status 3, publishing nothing, when one cannot upgrade it.`,
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
 	cmd.Flags().StringVar(&previous, "previous", "", "the previous release's output directory: check each MSI upgrades it (msiforge diff); exit 3 if not")
 	addKeyFlags(cmd, &keys)
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's)")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's) and the lint warnings")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
 	return cmd
 }

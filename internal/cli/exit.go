@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/lint"
 )
 
 // Exit statuses. Scripts rely on them; each one is pinned by a .ct transcript.
@@ -70,7 +71,7 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ue):
 		return ExitUsage
-	case errors.Is(err, ErrFindings):
+	case errors.Is(err, ErrFindings), errors.Is(err, lint.ErrFindings):
 		return ExitFindings
 	case errors.As(err, &tm):
 		return ExitToolMissing

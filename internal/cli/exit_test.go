@@ -3,10 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/msiforge/msiforge/internal/lint"
 )
 
 // TestInterruptedExitCode: a context cancelled with an *Interrupted cause
@@ -35,5 +38,13 @@ func TestInterruptedExitCode(t *testing.T) {
 	cancel()
 	if code := Main(ctx, []string{"render", "-f", "missing.yaml", "-o", t.TempDir()}, new(bytes.Buffer), new(bytes.Buffer), os.Getenv); code != ExitError {
 		t.Errorf("plain cancel: exit %d, want %d", code, ExitError)
+	}
+}
+
+// TestLintFindingsExit3: build's lint gate error (wrapped by msi.Build's
+// "build NAME:" prefix) maps to exit status 3, as lint's own findings do.
+func TestLintFindingsExit3(t *testing.T) {
+	if got := exitCode(fmt.Errorf("build x.msi: %w", lint.ErrFindings)); got != ExitFindings {
+		t.Errorf("exit %d, want %d", got, ExitFindings)
 	}
 }

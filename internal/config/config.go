@@ -30,7 +30,8 @@ type Config struct {
 	Architectures []string `yaml:"architectures"`
 	Output        Output   `yaml:"output"`
 	Signing       Signing  `yaml:"signing"`
-	VSC           *VSC     `yaml:"vsc"` // the VSC driver packages; nil: none (vsc.go)
+	VSC           *VSC     `yaml:"vsc"`  // the VSC driver packages; nil: none (vsc.go)
+	Lint          Lint     `yaml:"lint"` // the lint rules build accepts (lint.go)
 
 	// Dir is the directory of the config file; relative paths in the
 	// config are resolved against it. Not part of the YAML.

@@ -97,6 +97,7 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	})
 
 	c.validateSigning(v)
+	c.validateLint(v)
 
 	switch {
 	case !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == ""): // derived from product.name, reported already

@@ -29,6 +29,15 @@ type Manifest struct {
 	Product     Product    `json:"product"`
 	Artifacts   []Artifact `json:"artifacts"`
 	Build       Build      `json:"build"`
+	// LintIgnored are the lint rules the config accepted (lint.ignore),
+	// each with its reason; build lints every MSI with all other rules.
+	LintIgnored []LintIgnore `json:"lint_ignored,omitempty"`
+}
+
+// LintIgnore is one accepted lint rule.
+type LintIgnore struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
 }
 
 // Product identifies what was released.

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/doctor"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/lint"
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/matrix"
 	"github.com/msiforge/msiforge/internal/plan"
@@ -171,11 +173,17 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 			epoch = packaging.DefaultEpoch
 		}
 		var a packaging.Artifact
+		// Every MSI is linted after the fix-ups and before signing (issue 16).
+		lintGate := func(path string) error { return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose) }
 		if s.VSC != nil {
-			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose})
+			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
+				Check: func(_ context.Context, path string) error { return lintGate(path) }})
 		} else {
 			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
 				Check: func(_ context.Context, path string) error {
+					if err := lintGate(path); err != nil {
+						return err
+					}
 					// Omitted properties must take the config's defaults.
 					return check.Build(path, matrix.Defaults{RunAtStartup: s.Model.Defaults.RunAtStartup, ShouldAutoUpdate: s.Model.Defaults.ShouldAutoUpdate})
 				}})
@@ -221,6 +229,9 @@ func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []pack
 	m := manifest.New(manifest.Product{
 		Name: c.Product.Name, Manufacturer: c.Product.Manufacturer, Version: c.Product.Version, UpgradeCode: "{" + c.Product.UpgradeCode + "}",
 	}, arts, manifest.Build{Msiforge: msiforge, Tools: tools, SourceDateEpoch: epoch.Unix()})
+	for _, ig := range c.Lint.Ignore {
+		m.LintIgnored = append(m.LintIgnored, manifest.LintIgnore{Rule: strings.ToUpper(ig.Rule), Reason: ig.Reason})
+	}
 	paths, err := m.Write(dir)
 	if err != nil {
 		return paths, err

@@ -26,6 +26,8 @@ type Job struct {
 	Signer      packaging.Signer // signs the service executable and the MSI
 	SignPayload bool
 	Log         func(msg string) // receives the read-back's extra rows; may be nil
+	// Check, when set, inspects the fixed-up MSI before it is signed (see msi.Job).
+	Check func(ctx context.Context, path string) error
 }
 
 // Kind is the artifact kind of a role.
@@ -51,6 +53,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		SignPayload: job.SignPayload,
 		Names:       msi.VSCNames(m),
 		Log:         job.Log,
+		Check:       job.Check,
 	})
 }
 
