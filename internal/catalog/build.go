@@ -120,7 +120,20 @@ func Build(files []Input, hwids []string, opts Options) ([]byte, error) {
 		}
 		id.Write(digest)
 		entries = append(entries, e)
+		if version == 2 {
+			// makecat's v2 catalogs also list each file's SHA-1 hash, as a
+			// bare entry (subject identifier = hash, member info only), so
+			// SHA-1-only lookups find it; the fixture from osslsigncode's
+			// tests (testdata/osslsigncode) shows the layout.
+			_, d1, err := FileHash(in.Path, crypto.SHA1)
+			if err != nil {
+				return nil, fmt.Errorf("hash %s: %w", in.Path, err)
+			}
+			entries = append(entries, trustEntry{Tag: d1, Attrs: []attribute{{Type: oidMemberInfoV2, Values: set(memberInfoV2(kind))}}})
+		}
 	}
+	// makecat sorts the entries by subject identifier.
+	sort.Slice(entries, func(i, j int) bool { return bytes.Compare(entries[i].Tag, entries[j].Tag) < 0 })
 	ctl := certTrustList{
 		SubjectUsage:     []asn1.ObjectIdentifier{oidCatalogList},
 		ThisUpdate:       opts.Time.UTC().Truncate(time.Second),
@@ -198,14 +211,31 @@ func WriteFile(path string, data []byte) error {
 	return err
 }
 
+// memberInfoV2 is the v2 member info makecat writes: an empty [0] for the
+// PE SIP, [2] for the flat-file SIP ([1] is the CAB SIP).
+func memberInfoV2(kind Kind) []byte {
+	if kind == KindPE {
+		return []byte{0x80, 0}
+	}
+	return []byte{0x82, 0}
+}
+
+// spcLink is SpcLink's file choice [2] holding a BMP string [0].
+func spcLink(s string) ([]byte, error) {
+	inner, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: toBMP(s)})
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, IsCompound: true, Bytes: inner})
+}
+
 // member builds one CTL entry the way makecat does: SPC_INDIRECT_DATA with
-// the hash (PE image data or, for flat files, SPC_CAB_DATA with an
-// "<<<Obsolete>>>" link), the member info naming the SIP (v1) or the empty
-// v2 member info (as relic writes for SHA-256 catalogs), and the File and
-// OSAttr name/value attributes.
+// the hash (SpcPeImageData with an "<<<Obsolete>>>" link for a PE file, as
+// signtool writes; SPC_CAB_DATA with an empty link for a flat file, as
+// makecat writes), the member info naming the SIP (v1: its GUID; v2: the
+// tagged form above), and the File and OSAttr name/value attributes.
 func member(version int, kind Kind, h crypto.Hash, digest []byte, name, osAttr string) (trustEntry, error) {
-	link, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, IsCompound: true,
-		Bytes: mustRaw(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: toBMP(obsolete)})})
+	link, err := spcLink("")
 	if err != nil {
 		return trustEntry{}, err
 	}
@@ -213,6 +243,9 @@ func member(version int, kind Kind, h crypto.Hash, digest []byte, name, osAttr s
 	sip := SIPFlat
 	if kind == KindPE {
 		sip = SIPPE
+		if link, err = spcLink(obsolete); err != nil {
+			return trustEntry{}, err
+		}
 		// SpcPeImageData: flags (empty BIT STRING), file [0] SpcLink.
 		pe, err := asn1.Marshal(struct {
 			Flags asn1.BitString
@@ -244,7 +277,7 @@ func member(version int, kind Kind, h crypto.Hash, digest []byte, name, osAttr s
 		}
 		e.Attrs = append(e.Attrs, attribute{Type: oidMemberInfo, Values: set(mi)})
 	} else {
-		e.Attrs = append(e.Attrs, attribute{Type: oidMemberInfoV2, Values: set([]byte{0x80, 0})})
+		e.Attrs = append(e.Attrs, attribute{Type: oidMemberInfoV2, Values: set(memberInfoV2(kind))})
 	}
 	e.Attrs = append(e.Attrs, attribute{Type: oidIndirectData, Values: set(ind)})
 	for _, nv := range [][2]string{{"File", name}, {"OSAttr", osAttr}} {
@@ -264,12 +297,4 @@ func marshalNameValue(name, value string) ([]byte, error) {
 
 func set(b ...[]byte) asn1.RawValue {
 	return asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: bytes.Join(b, nil)}
-}
-
-func mustRaw(v asn1.RawValue) []byte {
-	b, err := asn1.Marshal(v)
-	if err != nil {
-		panic(err) // only fixed, well-formed values reach here
-	}
-	return b
 }

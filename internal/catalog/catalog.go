@@ -49,6 +49,7 @@ var (
 const (
 	SIPPE   = "{C689AAB8-8E78-11D0-8C47-00C04FC295EE}" // PE images: Authenticode image hash
 	SIPFlat = "{DE351A42-8E59-11D0-8C47-00C04FC295EE}" // any other file: hash of all its bytes
+	SIPCAB  = "{C689AABA-8E78-11D0-8C47-00C04FC295EE}" // cabinet files
 )
 
 // ErrNotCatalog: the file is not a PKCS#7 SignedData holding a certificate
@@ -71,6 +72,8 @@ type Member struct {
 	Hash   crypto.Hash       // digest algorithm of the indirect data
 	Digest []byte            // the file's hash
 	Attrs  map[string]string // name/value attributes, e.g. File, OSAttr
+
+	indirect bool // the hash came from SPC_INDIRECT_DATA, not the bare tag
 }
 
 // File returns the member's File attribute (its file name), or "".
@@ -191,7 +194,7 @@ func Parse(blob []byte) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("catalog member %d: %w", i+1, err)
 		}
-		if cat.Hash == 0 {
+		if cat.Hash == 0 && m.indirect {
 			cat.Hash = m.Hash
 		}
 		cat.Members = append(cat.Members, m)
@@ -230,11 +233,16 @@ func parseMember(e trustEntry) (Member, error) {
 				if len(ind.Digest.Digest) != m.Hash.Size() {
 					return m, fmt.Errorf("SPC_INDIRECT_DATA digest is %d bytes, %v needs %d", len(ind.Digest.Digest), m.Hash, m.Hash.Size())
 				}
-				m.Digest = ind.Digest.Digest
+				m.Digest, m.indirect = ind.Digest.Digest, true
 				if ind.Data.Type.Equal(oidPEImageData) {
 					m.Kind = KindPE
 				} else {
 					m.Kind = KindFlat
+				}
+			case a.Type.Equal(oidMemberInfoV2):
+				var raw asn1.RawValue
+				if _, err := asn1.Unmarshal(v, &raw); err == nil && raw.Class == asn1.ClassContextSpecific && m.SIP == "" {
+					m.SIP = map[int]string{0: SIPPE, 1: SIPCAB, 2: SIPFlat}[raw.Tag]
 				}
 			case a.Type.Equal(oidMemberInfo):
 				var mi memberInfoV1
