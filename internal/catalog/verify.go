@@ -23,9 +23,9 @@ type MemberCheck struct {
 
 // Report is what Verify found about a catalog.
 type Report struct {
-	Version  int               `json:"version"`
-	Hash     string            `json:"hash"`
-	Members  int               `json:"members"`
+	Version  int               `json:"version,omitempty"`
+	Hash     string            `json:"hash,omitempty"`
+	Members  int               `json:"members,omitempty"`
 	Attrs    map[string]string `json:"attributes,omitempty"`
 	Signed   bool              `json:"signed"`
 	SigOK    bool              `json:"signature_ok"`

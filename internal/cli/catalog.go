@@ -115,6 +115,7 @@ date for reproducible output.`,
 	}
 	addKeyFlags(cmd, &k)
 	f := cmd.Flags()
+	_ = f.MarkHidden("page-hashes") // PE-only: a catalog has no page hashes of its own
 	f.StringArrayVar(&files, "sys", nil, "driver file to list (repeat; default: the INF's [SourceDisksFiles] next to it)")
 	f.StringVarP(&out, "output", "o", "", "catalog to write (default: the INF's CatalogFile next to it)")
 	f.StringVar(&hash, "hash", "sha256", "member hash: sha256 (Windows 10+) or sha1 (older Windows)")
