@@ -19,6 +19,8 @@ import (
 	"github.com/sassoftware/relic/v8/lib/authenticode"
 	"github.com/sassoftware/relic/v8/lib/pkcs7"
 	"github.com/sassoftware/relic/v8/lib/pkcs9"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // FileHash hashes path as a catalog member: the Authenticode image hash for
@@ -26,7 +28,7 @@ import (
 // of all its bytes (the flat-file SIP). A file that starts with "MZ" but is
 // not a valid PE image is an error, not silently hashed flat.
 func FileHash(path string, h crypto.Hash) (Kind, []byte, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return "", nil, err
 	}

@@ -67,6 +67,12 @@ func ParseINF(data []byte) (*INF, error) {
 		}
 		for _, kv := range sections[name] {
 			f := kv[0]
+			// A [SourceDisksFiles] key is a file name; the folder is in its
+			// value. A path here would make the catalog hash files outside
+			// the package.
+			if strings.ContainsAny(f, `/\:`) || f == "." || f == ".." {
+				return nil, fmt.Errorf("INF [%s] entry %q is not a plain file name (no / \\ : or ..)", name, f)
+			}
 			if f != "" && !seen[strings.ToLower(f)] {
 				seen[strings.ToLower(f)] = true
 				inf.SourceFiles = append(inf.SourceFiles, f)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/sassoftware/relic/v8/lib/pkcs7"
+
+	"github.com/msiforge/msiforge/internal/safefile"
 )
 
 // MemberCheck is the result of looking up one driver file in a catalog.
@@ -59,6 +61,12 @@ const (
 	msIssuer    = "Microsoft Windows Third Party Component CA"
 )
 
+// Size limits: Windows' largest system catalogs are a few MB; INFs are text.
+const (
+	maxCatalog = 256 << 20
+	MaxINF     = 16 << 20
+)
+
 // ErrNotSigned marks an unsigned catalog.
 var ErrNotSigned = errors.New("catalog is not signed")
 
@@ -72,9 +80,9 @@ func FindDriverFiles(catPath string) (inf string, files []string, err error) {
 		return "", nil, err
 	}
 	for _, m := range matches {
-		data, err := os.ReadFile(m)
+		data, err := safefile.ReadFile(m, MaxINF)
 		if err != nil {
-			return "", nil, err
+			continue // not a regular file or too large: not the driver's INF
 		}
 		p, err := ParseINF(data)
 		if err != nil {
@@ -103,7 +111,7 @@ func fileExists(p string) bool {
 // the driver files. The error is for a file that cannot be read; a file that
 // is not a catalog is a problem in the report (it wraps ErrNotCatalog).
 func Verify(path string, opts VerifyOptions) (*Report, error) {
-	blob, err := os.ReadFile(path)
+	blob, err := safefile.ReadFile(path, maxCatalog)
 	if err != nil {
 		return nil, err
 	}

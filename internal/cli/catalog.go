@@ -56,7 +56,7 @@ date for reproducible output.`,
 				return &usageError{err}
 			}
 			infPath := args[0]
-			data, err := safefile.ReadFile(infPath, 16<<20)
+			data, err := safefile.ReadFile(infPath, catalog.MaxINF)
 			if err != nil {
 				return err
 			}
@@ -79,6 +79,9 @@ date for reproducible output.`,
 					return &usageError{fmt.Errorf("%s names no CatalogFile in [Version]: give -o OUT.cat", infPath)}
 				}
 				out = filepath.Join(dir, inf.CatalogFiles[0])
+			}
+			if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+				return &usageError{fmt.Errorf("-o %s is a directory: give the catalog's file name", out)}
 			}
 			opts := catalog.Options{Hash: h, OSAttr: osAttr, OS: osName, Time: at}
 			if !k.IsZero() {
