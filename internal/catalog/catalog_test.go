@@ -332,7 +332,7 @@ func TestOsslsigncodeSignedCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Problems) != 0 || !rep.SigOK || !rep.ChainOK || rep.Members != 4 {
+	if len(rep.Problems) != 0 || !rep.SigOK || !rep.ChainOK || rep.Members != 2 || rep.Entries != 4 {
 		t.Fatalf("Verify(osslsigncode-signed): %+v", rep)
 	}
 }

@@ -27,7 +27,8 @@ type MemberCheck struct {
 type Report struct {
 	Version  int               `json:"version,omitempty"`
 	Hash     string            `json:"hash,omitempty"`
-	Members  int               `json:"members,omitempty"`
+	Members  int               `json:"members,omitempty"` // files (entries with SPC_INDIRECT_DATA)
+	Entries  int               `json:"entries,omitempty"` // trust list entries, bare SHA-1 ones included
 	Attrs    map[string]string `json:"attributes,omitempty"`
 	Signed   bool              `json:"signed"`
 	SigOK    bool              `json:"signature_ok"`
@@ -36,7 +37,7 @@ type Report struct {
 	Issuer   string            `json:"issuer,omitempty"`
 	Files    []MemberCheck     `json:"files,omitempty"`
 	Warnings []string          `json:"warnings,omitempty"`
-	Problems []string          `json:"problems,omitempty"`
+	Problems []string          `json:"-"` // verify --json reports them at the top level
 }
 
 // VerifyOptions says which driver files to check and what to trust.
@@ -121,7 +122,12 @@ func Verify(path string, opts VerifyOptions) (*Report, error) {
 		rep.Problems = append(rep.Problems, err.Error())
 		return rep, nil
 	}
-	rep.Version, rep.Hash, rep.Members = cat.Version, HashName(cat.Hash), len(cat.Members)
+	rep.Version, rep.Hash, rep.Entries = cat.Version, HashName(cat.Hash), len(cat.Members)
+	for _, m := range cat.Members {
+		if m.indirect {
+			rep.Members++
+		}
+	}
 	if len(cat.Attrs) > 0 {
 		rep.Attrs = cat.Attrs
 	}

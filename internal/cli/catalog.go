@@ -178,7 +178,7 @@ func verifyCatalog(path string, roots *x509.CertPool, cf catalogFiles) (verifyRe
 func printCatalog(env *Env, r verifyReport) {
 	c := r.Catalog
 	if c.Version != 0 {
-		fmt.Fprintf(env.Out, "  catalog: v%d, %s, %d members\n", c.Version, c.Hash, c.Members)
+		fmt.Fprintf(env.Out, "  catalog: v%d, %s, %d members (%d entries)\n", c.Version, c.Hash, c.Members, c.Entries)
 		if r.Signed {
 			fmt.Fprintf(env.Out, "  signer: %s\n  issuer: %s\n", r.Subject, r.Issuer)
 		} else {

@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 // writeDriver writes d.inf (listing name in [SourceDisksFiles]) and, when
 // sys is not nil, d.sys into dir/drv.
 func writeDriver(t *testing.T, dir, name string, sys []byte) string {
