@@ -45,7 +45,7 @@ func TestCatalogCommand(t *testing.T) {
 	}
 	code, stdout, stderr = runCLI(t, "verify", "--roots", cert, "--json", cat)
 	var reps []struct {
-		OK      bool     `json:"ok"`
+		OK      bool `json:"ok"`
 		Catalog struct {
 			Files []struct {
 				Listed bool `json:"listed"`
