@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/sassoftware/relic/v8/lib/pkcs7"
+	"github.com/sassoftware/relic/v8/lib/pkcs9"
 
 	"github.com/msiforge/msiforge/internal/safefile"
+	"github.com/msiforge/msiforge/internal/sign"
 )
 
 // MemberCheck is the result of looking up one driver file in a catalog.
@@ -25,19 +27,23 @@ type MemberCheck struct {
 
 // Report is what Verify found about a catalog.
 type Report struct {
-	Version  int               `json:"version,omitempty"`
-	Hash     string            `json:"hash,omitempty"`
-	Members  int               `json:"members,omitempty"` // files (entries with SPC_INDIRECT_DATA)
-	Entries  int               `json:"entries,omitempty"` // trust list entries, bare SHA-1 ones included
-	Attrs    map[string]string `json:"attributes,omitempty"`
-	Signed   bool              `json:"signed"`
-	SigOK    bool              `json:"signature_ok"`
-	ChainOK  bool              `json:"chain_ok"`
-	Subject  string            `json:"subject,omitempty"`
-	Issuer   string            `json:"issuer,omitempty"`
-	Files    []MemberCheck     `json:"files,omitempty"`
-	Warnings []string          `json:"warnings,omitempty"`
-	Problems []string          `json:"-"` // verify --json reports them at the top level
+	Version int               `json:"version,omitempty"`
+	Hash    string            `json:"hash,omitempty"`
+	Members int               `json:"members,omitempty"` // files (entries with SPC_INDIRECT_DATA)
+	Entries int               `json:"entries,omitempty"` // trust list entries, bare SHA-1 ones included
+	Attrs   map[string]string `json:"attributes,omitempty"`
+	Signed  bool              `json:"signed"`
+	SigOK   bool              `json:"signature_ok"`
+	ChainOK bool              `json:"chain_ok"`
+	// CodeSigningEKU, Timestamp and TimestampAuthority as for PE files.
+	CodeSigningEKU     bool          `json:"code_signing_eku"`
+	Timestamp          *time.Time    `json:"timestamp,omitempty"`
+	TimestampAuthority string        `json:"timestamp_authority,omitempty"`
+	Subject            string        `json:"subject,omitempty"`
+	Issuer             string        `json:"issuer,omitempty"`
+	Files              []MemberCheck `json:"files,omitempty"`
+	Warnings           []string      `json:"warnings,omitempty"`
+	Problems           []string      `json:"-"` // verify --json reports them at the top level
 }
 
 // VerifyOptions says which driver files to check and what to trust.
@@ -180,23 +186,21 @@ func checkSignature(cat *Catalog, rep *Report, opts VerifyOptions) {
 		return
 	}
 	rep.SigOK = true
-	rep.Subject, rep.Issuer = sig.Certificate.Subject.String(), sig.Certificate.Issuer.String()
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
+	ts, err := pkcs9.VerifyOptionalTimestamp(sig)
+	if err != nil {
+		rep.Problems = append(rep.Problems, "catalog timestamp does not verify: "+err.Error())
+		ts = pkcs9.TimestampedSignature{Signature: sig}
 	}
-	if err := verifyChain(sig, opts.Roots, now); err != nil {
-		rep.Problems = append(rep.Problems, "certificate chain does not lead to a trusted root: "+err.Error())
-	} else {
-		rep.ChainOK = true
+	res := sign.CheckSigner(&ts, sign.VerifyOptions{Roots: opts.Roots, Now: opts.Now})
+	rep.Subject, rep.Issuer = res.Subject, res.Issuer
+	rep.ChainOK, rep.CodeSigningEKU = res.ChainOK, res.CodeSigningEKU
+	rep.Timestamp, rep.TimestampAuthority = res.Timestamp, res.TimestampAuthority
+	for _, p := range res.Problems {
+		rep.Problems = append(rep.Problems, p.Error())
 	}
 	if !microsoftSigned(sig) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("signer %q is not Microsoft's driver-signing chain (%s, issued by %s): 64-bit Windows 10 1607 and later load such a kernel driver only in test mode (bcdedit /set testsigning on) with the signer's certificate trusted", sig.Certificate.Subject.CommonName, msPublisher, msIssuer))
 	}
-}
-
-func verifyChain(sig pkcs7.Signature, roots *x509.CertPool, now time.Time) error {
-	return sig.VerifyChain(roots, nil, x509.ExtKeyUsageCodeSigning, now)
 }
 
 // microsoftSigned: the leaf is Microsoft's Hardware Compatibility Publisher

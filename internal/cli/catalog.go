@@ -168,7 +168,8 @@ func verifyCatalog(path string, roots *x509.CertPool, cf catalogFiles) (verifyRe
 		return verifyReport{}, fmt.Errorf("verify %s: %w", path, err)
 	}
 	rep := verifyReport{Path: path, Format: "CAT", Signed: r.Signed, DigestOK: r.SigOK, ChainOK: r.ChainOK,
-		Subject: r.Subject, Issuer: r.Issuer, Problems: r.Problems, Catalog: r, OK: len(r.Problems) == 0}
+		CodeSigningEKU: r.CodeSigningEKU, Subject: r.Subject, Issuer: r.Issuer, Timestamp: r.Timestamp,
+		TimestampAuthority: r.TimestampAuthority, Problems: r.Problems, Catalog: r, OK: len(r.Problems) == 0}
 	if r.Hash != "" {
 		rep.Digests = []string{r.Hash}
 	}
@@ -181,6 +182,9 @@ func printCatalog(env *Env, r verifyReport) {
 		fmt.Fprintf(env.Out, "  catalog: v%d, %s, %d members (%d entries)\n", c.Version, c.Hash, c.Members, c.Entries)
 		if r.Signed {
 			fmt.Fprintf(env.Out, "  signer: %s\n  issuer: %s\n", r.Subject, r.Issuer)
+			if r.Timestamp != nil {
+				fmt.Fprintf(env.Out, "  timestamp: %s by %s\n", r.Timestamp.UTC().Format(time.RFC3339), r.TimestampAuthority)
+			}
 		} else {
 			fmt.Fprintf(env.Out, "  signer: unsigned\n")
 		}
