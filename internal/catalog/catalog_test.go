@@ -459,3 +459,34 @@ func TestLayoutMatchesMakecat(t *testing.T) {
 		}
 	}
 }
+
+// TestMicrosoftChainNoWarning: a catalog signed by a certificate named
+// Microsoft's driver publisher, issued by a CA named the Third Party
+// Component CA, gets no warning; the names decide only the warning, the
+// chain check against the roots stays what makes a signature trusted.
+func TestMicrosoftChainNoWarning(t *testing.T) {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: msIssuer},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: msPublisher},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}, KeyUsage: x509.KeyUsageDigitalSignature}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	leaf, _ := x509.ParseCertificate(der)
+	dir, inf, sys := driverDir(t)
+	cat := filepath.Join(dir, "drv.cat")
+	buildCat(t, inf, sys, cat, Options{Signer: key, Chain: []*x509.Certificate{leaf, ca}})
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	rep, err := Verify(cat, VerifyOptions{Roots: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 0 || len(rep.Warnings) != 0 || !rep.ChainOK {
+		t.Fatalf("Microsoft-named chain: problems %q warnings %q", rep.Problems, rep.Warnings)
+	}
+}
