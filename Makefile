@@ -45,6 +45,10 @@ demo: deps build payload
 	@[ -f $(DEVCERT)/cert.pem ] || $(BIN) dev-cert -o $(DEVCERT) --subject "Example Corp (development)"
 	$(BIN) build -f $(EXAMPLE)/msiforge.yaml -o dist --cert $(DEVCERT)/cert.pem --key $(DEVCERT)/key.pem
 	$(BIN) verify --roots $(DEVCERT)/cert.pem dist/*.msi dist/*.exe
+	@# The example's vscsample.cat is a placeholder (verify says: not a catalog);
+	@# show a test-signed catalog for the sample driver files instead.
+	$(BIN) catalog $(VSC_EXAMPLE)/driver/vscsample.inf -o .work/vscsample.cat --cert $(DEVCERT)/cert.pem --key $(DEVCERT)/key.pem
+	$(BIN) verify --roots $(DEVCERT)/cert.pem .work/vscsample.cat --inf $(VSC_EXAMPLE)/driver/vscsample.inf --sys $(VSC_EXAMPLE)/driver/vscsample.sys
 
 test: deps-test payload
 	$(GO) test ./...

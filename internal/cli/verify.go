@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/msiforge/msiforge/internal/catalog"
 	"github.com/msiforge/msiforge/internal/sign"
 )
 
@@ -26,11 +27,14 @@ type verifyReport struct {
 	Timestamp          *time.Time `json:"timestamp,omitempty"`
 	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
 	Problems           []string   `json:"problems,omitempty"`
+	// Catalog is set for a .cat file (see catalog.go).
+	Catalog *catalog.Report `json:"catalog,omitempty"`
 }
 
 func newVerifyCmd(env *Env) *cobra.Command {
 	var roots string
 	var asJSON bool
+	var cf catalogFiles
 	cmd := &cobra.Command{
 		Use:   "verify FILE... [--roots PEM] [--json]",
 		Short: "Check the Authenticode signatures of PE files and MSIs",
@@ -40,7 +44,15 @@ roots), the code-signing extended key usage, the digest algorithm, the
 signer, and the timestamp time and authority. It exits 3 when any file
 fails, which includes a signature whose only digest is SHA-1 and data
 appended after an MSI's compound file (which its signature does not
-cover) or after a PE's certificate table, named by offset and length.`,
+cover) or after a PE's certificate table, named by offset and length.
+
+A .cat file is checked as a driver catalog: it must be a PKCS#7 SignedData
+holding a certificate trust list, signed, with a valid chain, and list the
+INF's flat-file hash and each driver file's Authenticode (PE image) hash in
+the catalog's hash algorithm. The driver files are --inf and --sys, or else
+the INF next to the catalog whose CatalogFile names it and that INF's
+[SourceDisksFiles] found next to it. A signer other than Microsoft's
+driver-signing chain is a warning, not a failure.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{fmt.Errorf("verify needs at least one FILE")}
@@ -59,6 +71,17 @@ cover) or after a PE's certificate table, named by offset and length.`,
 			var reports []verifyReport
 			failed := 0
 			for _, f := range files {
+				if isCatalog(f) {
+					rep, err := verifyCatalog(f, pool, cf)
+					if err != nil {
+						return err
+					}
+					if !rep.OK {
+						failed++
+					}
+					reports = append(reports, rep)
+					continue
+				}
 				r, err := sign.Verify(f, sign.VerifyOptions{Roots: pool})
 				if err != nil {
 					return err
@@ -91,6 +114,7 @@ cover) or after a PE's certificate table, named by offset and length.`,
 	}
 	cmd.Flags().StringVar(&roots, "roots", "", "PEM file of trusted root certificates (default: the system roots)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addCatalogVerifyFlags(cmd, &cf)
 	return cmd
 }
 
@@ -100,6 +124,10 @@ func printVerify(env *Env, r verifyReport) {
 		status = "FAILED"
 	}
 	fmt.Fprintf(env.Out, "%s: %s\n", r.Path, status)
+	if r.Catalog != nil {
+		printCatalog(env, r)
+		return
+	}
 	if !r.Signed {
 		fmt.Fprintf(env.Out, "  not signed\n")
 		return

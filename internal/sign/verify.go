@@ -231,6 +231,15 @@ func verifyMSI(f *os.File, size int64, res *Result) *pkcs9.TimestampedSignature 
 // checkChain verifies the timestamp, then the signer's chain at the
 // timestamp's time (or opts.Now), then the code-signing usage, each with
 // its own problem kind.
+// CheckSigner checks the chain, the timestamp and the code-signing usage of
+// a signature whose content was verified elsewhere (a driver catalog's
+// PKCS#7), exactly as Verify does for PE files and MSIs.
+func CheckSigner(sig *pkcs9.TimestampedSignature, opts VerifyOptions) Result {
+	res := Result{Signed: true, DigestOK: true}
+	checkChain(&res, sig, opts)
+	return res
+}
+
 func checkChain(res *Result, sig *pkcs9.TimestampedSignature, opts VerifyOptions) {
 	leaf := sig.Certificate
 	res.Subject = leaf.Subject.String()

@@ -1,0 +1,2 @@
+cls
+Write-Host "żółć"
