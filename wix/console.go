@@ -196,20 +196,47 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 // Remembered is a public property stored under the settings key and read
 // back by AppSearch, so re-runs, upgrades and uninstalls see the original
 // value. Each context reads its own hive into its own private property:
-// UserProperty from HKCU, MachineProperty from HKLM.
+// UserProperty from HKCU, MachineProperty from HKLM in the package's own
+// registry view, OtherViewProperty from HKLM's other view (where a
+// per-machine install of the other architecture keeps its settings).
 type Remembered struct {
-	Property        string // INSTALLDIR
-	Name            string // registry value name and action-name stem: InstallDir
-	UserProperty    string // UserInstallDir
-	MachineProperty string // MachineInstallDir
+	Property          string // INSTALLDIR
+	Name              string // registry value name and action-name stem: InstallDir
+	UserProperty      string // UserInstallDir
+	MachineProperty   string // MachineInstallDir
+	OtherViewProperty string // MachineInstallDirOtherView
+}
+
+// OtherViewSearch is the RegLocator signature of the other-view search of
+// this value: InstallDirMachineOtherView.
+func (r Remembered) OtherViewSearch() string { return r.Name + "MachineOtherView" }
+
+// OtherViewSequence is the Sequence of the UseMachineOtherView action:
+// after every own-view copy, before the defaults.
+func (r Remembered) OtherViewSequence() int {
+	switch r.Name {
+	case "InstallDir":
+		return 57
+	case "RunAtStartup":
+		return 58
+	}
+	return 59
+}
+
+// CondOtherView is when a per-machine run copies the other view's value:
+// the command line did not give it and the own view has no install (no
+// MachineInstallDir), as after the other architecture's per-machine
+// install.
+func (r Remembered) CondOtherView() string {
+	return "NOT " + r.Property + " AND " + matrix.CondMachineValues + " AND NOT " + matrix.PropMachineInstallDir + " AND " + r.OtherViewProperty
 }
 
 // Remembered lists the remembered properties in sequence order.
 func (*Console) Remembered() []Remembered {
 	return []Remembered{
-		{matrix.PropInstallDir, "InstallDir", matrix.PropUserInstallDir, matrix.PropMachineInstallDir},
-		{matrix.PropRunAtStartup, "RunAtStartup", matrix.PropUserRunAtStartup, matrix.PropMachineRunAtStartup},
-		{matrix.PropShouldAutoUpdate, "ShouldAutoUpdate", matrix.PropUserShouldAutoUpdate, matrix.PropMachineShouldAutoUpdate},
+		{matrix.PropInstallDir, "InstallDir", matrix.PropUserInstallDir, matrix.PropMachineInstallDir, matrix.PropMachineInstallDirOtherView},
+		{matrix.PropRunAtStartup, "RunAtStartup", matrix.PropUserRunAtStartup, matrix.PropMachineRunAtStartup, matrix.PropMachineRunAtStartupOtherView},
+		{matrix.PropShouldAutoUpdate, "ShouldAutoUpdate", matrix.PropUserShouldAutoUpdate, matrix.PropMachineShouldAutoUpdate, matrix.PropMachineShouldAutoUpdateOtherView},
 	}
 }
 
@@ -225,20 +252,21 @@ func (*Console) CondPerUser() string { return matrix.CondPerUser }
 // CondPerMachine is the per-machine context's condition.
 func (*Console) CondPerMachine() string { return matrix.CondPerMachine }
 
+// CondUserValues is when a run copies the per-user remembered values.
+func (*Console) CondUserValues() string { return matrix.CondUserValues }
+
+// CondMachineValues is when a run copies the per-machine remembered values.
+func (*Console) CondMachineValues() string { return matrix.CondMachineValues }
+
 // CondAutoUpdate is when the effective auto-update value is 1.
 func (*Console) CondAutoUpdate() string { return matrix.CondAutoUpdate }
 
 // CondAddInstallDirSlash is when INSTALLDIR gets its trailing backslash.
 func (*Console) CondAddInstallDirSlash() string { return matrix.CondAddInstallDirSlash }
 
-// OtherViewSearch is the RegLocator signature of the other-view search.
+// OtherViewSearch is the RegLocator signature of the other-view search of
+// InstallDir (Remembered.OtherViewSearch names all three).
 const OtherViewSearch = "InstallDirMachineOtherView"
-
-// OtherViewSearch names the other-view search for the template.
-func (*Console) OtherViewSearch() string { return OtherViewSearch }
-
-// OtherViewProperty receives InstallDir from the other view of HKLM.
-func (*Console) OtherViewProperty() string { return matrix.PropMachineInstallDirOtherView }
 
 // SameVersionProperty is the property the same-version Upgrade row sets.
 func (*Console) SameVersionProperty() string { return matrix.PropSameVersion }

@@ -95,6 +95,27 @@ func TestUpgradeFrom(t *testing.T) {
 	}
 }
 
+// TestUpgradeAcrossArchitectures: a per-machine major upgrade from the x86
+// package to the x64 one keeps the remembered settings. The x86 install
+// wrote them in HKLM's 32-bit view, which the x64 package's own searches
+// do not read; before the other-view fallback, per-machine/upgrade
+// reinstalled with the defaults (Program Files, no Run value).
+func TestUpgradeAcrossArchitectures(t *testing.T) {
+	for _, c := range []struct{ from, to string }{{"x86", "x64"}, {"x64", "x86"}} {
+		old := buildVersion(t, c.from, "")
+		next := buildVersion(t, c.to, "1.5.0")
+		rep := fileReport(t, next, check.Options{Defaults: zeroDefaults, UpgradeFrom: old})
+		for _, id := range []string{"per-user/upgrade", "per-machine/upgrade", "per-user/upgrade-other-context", "per-machine/upgrade-other-context"} {
+			if l, ok := line(rep, id); !ok || !l.OK {
+				t.Errorf("%s 1.4.2 -> %s 1.5.0: %s: %+v (found %v)", c.from, c.to, id, l, ok)
+			}
+		}
+		if rep.Failed() != 0 {
+			t.Errorf("%s 1.4.2 -> %s 1.5.0:\n%s", c.from, c.to, rep.Text())
+		}
+	}
+}
+
 func baseName(p string) string { return p[strings.LastIndex(p, "/")+1:] }
 
 // mutate copies base and applies SQL statements to the copy.
@@ -179,6 +200,17 @@ func TestLifecycleMutants(t *testing.T) {
 		{"same version of another build not detected",
 			[]string{"DELETE FROM `Upgrade` WHERE `ActionProperty` = 'SAMEVERSIONDETECTED'"},
 			"per-machine/same-version-other-build", "exit 0, want refused"},
+		// A repair of a per-machine install started without ALLUSERS=1
+		// (msiexec /f, Add/Remove Programs, a self-repair): the simulator
+		// keeps the command line's ALLUSERS on a maintenance run, since no
+		// page says Windows sets it.
+		{"other-context refusal on a maintenance run (no Installed OR)",
+			append(deleteLC("NOT MachineInstallDir"), "INSERT INTO `LaunchCondition` (`Condition`, `Description`) VALUES ("+
+				msitools.Quote(`REMOVE~="ALL" OR ALLUSERS="1" OR (NOT MachineInstallDir AND NOT MachineInstallDirOtherView)`)+", 'per-machine install exists')"),
+			"per-machine/repair", "want exit 0"},
+		{"per-machine value copied only when ALLUSERS=1",
+			[]string{"UPDATE `InstallExecuteSequence` SET `Condition` = " + msitools.Quote(`NOT RUNATSTARTUP AND ALLUSERS="1" AND MachineRunAtStartup`) + " WHERE `Action` = 'UseMachineRunAtStartup'"},
+			"per-machine/repair", `settings value RunAtStartup="0", want "1"`},
 		{"omitted RUNATSTARTUP defaults to 1 (config says 0)",
 			[]string{"UPDATE `CustomAction` SET `Target` = '1' WHERE `Action` = 'DefaultRunAtStartup'"},
 			"per-user/no-runatstartup+no-shouldautoupdate", `settings value RunAtStartup="1", want "0"`},

@@ -100,6 +100,41 @@ func (s wineState) String() string {
 	return strings.Join(lines, "\n")
 }
 
+func (s wineState) hasSettings() bool {
+	for _, vs := range s.settings {
+		if len(vs) > 0 {
+			return true
+		}
+	}
+	for _, ok := range s.run {
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// scrub removes what a scenario left outside any registered product, so
+// the next one starts clean: Wine's maintenance run of a product in the
+// other context writes the settings and the Run value into the command
+// line's hive (it resolves HKMU by ALLUSERS: docs/wine-differences.md, row
+// 5), and no uninstall removes them.
+func scrub(w *winetest.Prefix) {
+	for _, h := range []string{"HKCU", "HKLM", `HKLM\Software\Wow6432Node`} {
+		key, run := h+`\`+wineSettingsKey, h+`\`+wineRunKey
+		if strings.Contains(h, "Wow6432Node") {
+			key = h + `\` + strings.TrimPrefix(wineSettingsKey, `Software\`)
+			run = h + `\` + strings.TrimPrefix(wineRunKey, `Software\`)
+		}
+		if len(regValues(w, key)) > 0 {
+			w.Run("reg", "delete", key, "/f")
+		}
+		for name := range regValues(w, run) {
+			w.Run("reg", "delete", run, "/v", name, "/f")
+		}
+	}
+}
+
 func regValues(w *winetest.Prefix, key string) map[string]string {
 	out, rc := w.Output("reg", "query", key)
 	vals := map[string]string{}
@@ -255,7 +290,8 @@ func TestWineScenarios(t *testing.T) {
 				}
 				w.Msiexec(args...)
 			}
-			if left := readWine(w, all); len(left.products) > 0 {
+			scrub(w)
+			if left := readWine(w, all); len(left.products) > 0 || left.hasSettings() {
 				t.Fatalf("could not clean the prefix: %s", left)
 			}
 			perMachine := false

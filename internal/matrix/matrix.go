@@ -38,6 +38,21 @@ const (
 	// a per-user run. Only the refusal below reads it.
 	// https://learn.microsoft.com/windows/win32/winprog64/registry-redirector
 	PropMachineInstallDirOtherView = "MachineInstallDirOtherView"
+	// The other view's RunAtStartup and ShouldAutoUpdate. A per-machine
+	// run copies the other view's three values when its own view has no
+	// install (no MachineInstallDir): a major upgrade from the other
+	// architecture keeps the settings it replaces. The x64 package reads
+	// the 32-bit view by leaving msidbLocatorType64bit out of the
+	// RegLocator Type, as that table documents. The x86 package reads the
+	// 64-bit view with the bit set: the RegLocator page says the bit makes
+	// the installer search the 64-bit portion, but ICE80 reports the bit in
+	// a 32-bit package as an error and no page says what Windows then does
+	// at run time. If Windows ignores it, the x86 package reads its own
+	// view twice and nothing is copied (the defaults apply, as before).
+	// https://learn.microsoft.com/windows/win32/msi/reglocator-table
+	// https://learn.microsoft.com/windows/win32/msi/ice80
+	PropMachineRunAtStartupOtherView     = "MachineRunAtStartupOtherView"
+	PropMachineShouldAutoUpdateOtherView = "MachineShouldAutoUpdateOtherView"
 	// PropSameVersion is set by FindRelatedProducts from an OnlyDetect
 	// Upgrade row that matches exactly this version: another package of
 	// the same version (the other architecture, another build) is
@@ -59,9 +74,29 @@ const (
 	// CondPerMachine is true for a per-machine install. ALLUSERS=2 is
 	// refused by CondValidAllUsers, so "1" is the only other value.
 	CondPerMachine = `ALLUSERS="1"`
+	// CondUserValues is when a run uses the per-user remembered values
+	// (and the per-user update rule), CondMachineValues when it uses the
+	// per-machine ones. A first install follows ALLUSERS. A maintenance
+	// run (Installed) works on the registered product, which Windows
+	// Installer looks for among the account's per-user products first,
+	// then the per-machine ones
+	// (https://learn.microsoft.com/windows/win32/msi/disableuserinstalls):
+	// the per-user values when this account has a per-user install (its
+	// remembered UserInstallDir), the per-machine ones otherwise, whatever
+	// ALLUSERS says. No Microsoft page says that a maintenance run of a
+	// per-machine product sets ALLUSERS=1 when its command line does not
+	// (Add/Remove Programs' Repair, msiexec /f, a self-repair): "Installation
+	// Context" says only that Windows Installer resets ALLUSERS to 1 when it
+	// installs in the per-machine context, and Wine keeps the command
+	// line's ALLUSERS. With these conditions such a run cannot replace a
+	// per-machine install's settings and Run value with the defaults.
+	// https://learn.microsoft.com/windows/win32/msi/installation-context
+	// https://learn.microsoft.com/windows/win32/msi/installed
+	CondUserValues    = `((NOT Installed AND NOT ALLUSERS) OR (Installed AND UserInstallDir))`
+	CondMachineValues = `((NOT Installed AND ALLUSERS="1") OR (Installed AND NOT UserInstallDir))`
 	// CondAutoUpdate is when the console auto-updates: requested, and
 	// per-user. An all-users install never auto-updates.
-	CondAutoUpdate = `SHOULDAUTOUPDATE="1" AND NOT ALLUSERS`
+	CondAutoUpdate = `SHOULDAUTOUPDATE="1" AND ` + CondUserValues
 	// CondRunAtStartup is the Run value component's condition. REMOVE~="ALL"
 	// keeps the component selectable at uninstall so it is removed (Wine
 	// does not remove a component whose condition is false then). The
@@ -89,10 +124,14 @@ const (
 	// https://learn.microsoft.com/windows/win32/msi/installation-context
 	// https://learn.microsoft.com/windows/win32/msi/findrelatedproducts-action
 	// A per-user run is refused while a per-machine install exists...
-	CondNoMachineInstall = `REMOVE~="ALL" OR ALLUSERS="1" OR (NOT MachineInstallDir AND NOT MachineInstallDirOtherView)`
+	// A maintenance run (Installed) is never refused: it works on the
+	// product in the context it is registered in, so it cannot add a
+	// second copy, and a repair or self-repair of a per-machine product
+	// need not carry ALLUSERS=1 (see CondMachineValues).
+	CondNoMachineInstall = `Installed OR REMOVE~="ALL" OR ALLUSERS="1" OR (NOT MachineInstallDir AND NOT MachineInstallDirOtherView)`
 	// ...and a per-machine run while the installing account has a
 	// per-user install.
-	CondNoUserInstall = `REMOVE~="ALL" OR NOT ALLUSERS OR NOT UserInstallDir`
+	CondNoUserInstall = `Installed OR REMOVE~="ALL" OR NOT ALLUSERS OR NOT UserInstallDir`
 	// An installed product is not moved: a maintenance run (Installed)
 	// with another INSTALLDIR than the context's remembered one is
 	// refused. Windows Installer reinstalls components where they are
@@ -102,7 +141,9 @@ const (
 	// ~= compares without regard to case; the INSTALLDIR given on the
 	// command line has had its trailing backslash added by then
 	// (CondAddInstallDirSlash), as the remembered value has one.
-	CondSameInstallDir = `NOT Installed OR REMOVE~="ALL" OR (NOT ALLUSERS AND (NOT UserInstallDir OR INSTALLDIR~=UserInstallDir)) OR (ALLUSERS="1" AND (NOT MachineInstallDir OR INSTALLDIR~=MachineInstallDir))`
+	// The context's remembered folder is the one CondUserValues and
+	// CondMachineValues select.
+	CondSameInstallDir = `NOT Installed OR REMOVE~="ALL" OR (` + CondUserValues + ` AND (NOT UserInstallDir OR INSTALLDIR~=UserInstallDir)) OR (` + CondMachineValues + ` AND (NOT MachineInstallDir OR INSTALLDIR~=MachineInstallDir))`
 	// CondAddInstallDirSlash is when the InstallDirSlash action appends the
 	// backslash a directory path ends with (CostFinalize would add it
 	// anyway, after the launch conditions).

@@ -193,10 +193,13 @@ func TestBuildTables(t *testing.T) {
 					}
 				}
 			}
-			// The other architecture's per-machine folder, from the other view.
+			// The other architecture's per-machine values, from the other view.
 			otherType := map[bool]string{true: "2", false: "18"}[a.Arch != "x86"]
-			if root, typ := value(t, loc, "Signature_", "InstallDirMachineOtherView", "Root"), value(t, loc, "Signature_", "InstallDirMachineOtherView", "Type"); root != "2" || typ != otherType {
-				t.Errorf("RegLocator InstallDirMachineOtherView: Root %s Type %s, want 2 %s", root, typ, otherType)
+			for _, name := range []string{"InstallDir", "RunAtStartup", "ShouldAutoUpdate"} {
+				sig := name + "MachineOtherView"
+				if root, typ := value(t, loc, "Signature_", sig, "Root"), value(t, loc, "Signature_", sig, "Type"); root != "2" || typ != otherType {
+					t.Errorf("RegLocator %s: Root %s Type %s, want 2 %s", sig, root, typ, otherType)
+				}
 			}
 			as := export(t, a.Path, "AppSearch")
 			for _, p := range []string{"INSTALLDIR", "RUNATSTARTUP", "SHOULDAUTOUPDATE"} {

@@ -156,16 +156,25 @@ func TestWineRerunValidatesValues(t *testing.T) {
 // and a per-user run while a per-machine install exists. Nothing of the
 // refused run is written. main's package installed the second copy
 // (and, per-machine, took the user's folder and RUNATSTARTUP).
+//
+// The refused run is the next version (1.5.0), a first install of its
+// ProductCode. The installed package itself run in the other context is
+// a maintenance run of the installed product, which the package does not
+// refuse (Installed OR ...): Windows works on the product in the context
+// it is registered in, so no second copy can appear (scenario
+// other-context-same-package, proven by the simulation; Wine keeps the
+// command line's ALLUSERS there, docs/wine-differences.md).
 func TestWineOtherContextRefused(t *testing.T) {
 	pkg := consoleMSIs(t, "1.4.2", "x64")["x64"].Path
+	next := consoleMSIs(t, "1.5.0", "x64")["x64"].Path
 	w := winetest.New(t)
 	for _, first := range []bool{false, true} {
 		second := !first
 		t.Run(ctxName(second)+"_after_"+ctxName(first), func(t *testing.T) {
 			msiexec(t, w, 0, append([]string{"/i", pkg, "/qn", "RUNATSTARTUP=1"}, ctxArgs(first)...)...)
 			installed := settings(w, hiveOf(first))
-			msiexec(t, w, 1603, append([]string{"/i", pkg, "/qn"}, ctxArgs(second)...)...)
-			msiexec(t, w, 1603, append([]string{"/i", pkg, "/qn", "RUNATSTARTUP=0"}, ctxArgs(second)...)...)
+			msiexec(t, w, 1603, append([]string{"/i", next, "/qn"}, ctxArgs(second)...)...)
+			msiexec(t, w, 1603, append([]string{"/i", next, "/qn", "RUNATSTARTUP=0"}, ctxArgs(second)...)...)
 			if w.KeyExists(hiveOf(second) + `\` + settingsKey) {
 				t.Errorf("the refused %s run wrote %s\\%s", ctxName(second), hiveOf(second), settingsKey)
 			}
@@ -374,4 +383,99 @@ func TestWineOtherContextOtherArchRefused(t *testing.T) {
 	if w.KeyExists(key32) {
 		t.Error("the x86 install's settings were left after the upgrade to x64")
 	}
+}
+
+// TestWineUpgradeAcrossArchitecturesKeepsRememberedValues: x86 1.4.2
+// installed per-machine with a custom folder and RUNATSTARTUP=1 keeps its
+// settings in HKLM's 32-bit view; x64 1.5.0 run per-machine with no other
+// property is a major upgrade that reads them from that view
+// (the *MachineOtherView searches) because its own 64-bit view has no
+// install: same folder, Run value kept (now in the 64-bit view), one
+// product registered. Before the other-view fallback the x64 package went
+// to Program Files with RUNATSTARTUP=0 and the Run value was gone.
+func TestWineUpgradeAcrossArchitecturesKeepsRememberedValues(t *testing.T) {
+	x86 := consoleMSIs(t, "1.4.2", "x86")["x86"]
+	x64 := consoleMSIs(t, "1.5.0", "x64")["x64"]
+	w := winetest.New(t)
+	custom := `C:\Custom Dir\Console x86\`
+	msiexec(t, w, 0, "/i", x86.Path, "/qn", "INSTALLDIR="+custom, "RUNATSTARTUP=1", "SHOULDAUTOUPDATE=1", "ALLUSERS=1")
+	wow := func(key string) string { return `HKLM\Software\Wow6432Node\` + strings.TrimPrefix(key, `Software\`) }
+	if v, ok := w.RegValue(wow(settingsKey), "InstallDir"); !ok || v != custom {
+		t.Fatalf("the x86 per-machine install wrote InstallDir %q (exists %v) in the 32-bit view, want %q", v, ok, custom)
+	}
+	if _, ok := w.RegValue(wow(runKey), runName); !ok {
+		t.Fatal("the x86 per-machine install wrote no Run value in the 32-bit view")
+	}
+
+	msiexec(t, w, 0, "/i", x64.Path, "/qn", "ALLUSERS=1")
+	// The update matrix: a per-machine console never auto-updates.
+	wantSettings(t, w, "HKLM", map[string]string{"Version": "1.5.0", "InstallDir": custom, "RunAtStartup": "1", "ShouldAutoUpdate": "1", "AutoUpdate": "0"})
+	if !w.Exists(custom + "ExampleConsole.exe") {
+		t.Errorf("1.5.0 not installed into the remembered %s", custom)
+	}
+	if v, ok := w.RegValue(`HKLM\`+runKey, runName); !ok || v != `"`+custom+`ExampleConsole.exe"` {
+		t.Errorf("64-bit Run value %q (exists %v) after the upgrade, want the remembered folder's", v, ok)
+	}
+	if w.KeyExists(wow(settingsKey)) {
+		t.Error("the x86 install's settings were left in the 32-bit view")
+	}
+	if _, ok := w.RegValue(wow(runKey), runName); ok {
+		t.Error("the x86 install's Run value was left in the 32-bit view")
+	}
+	if w.KeyExists(arpKey(x86.ProductCode)) || w.KeyExists(wow(strings.TrimPrefix(arpKey(x86.ProductCode), `HKLM\`))) {
+		t.Error("x86 1.4.2 is still registered")
+	}
+	if !w.KeyExists(arpKey(x64.ProductCode)) {
+		t.Error("x64 1.5.0 is not registered")
+	}
+	if v, _ := w.RegValue(arpKey(x64.ProductCode), "InstallLocation"); v != custom {
+		t.Errorf("Add/Remove Programs InstallLocation = %q, want %q", v, custom)
+	}
+	msiexec(t, w, 0, "/x", x64.Path, "/qn", "ALLUSERS=1")
+	if w.KeyExists(`HKLM\`+settingsKey) || w.Exists(custom+"ExampleConsole.exe") {
+		t.Error("uninstall left settings or files")
+	}
+}
+
+// TestWineRepairWithoutAllUsers: a repair of a per-machine install whose
+// command line does not carry ALLUSERS=1 (Add/Remove Programs' Repair,
+// msiexec /f, a self-repair). No Microsoft page says that Windows then
+// sets ALLUSERS=1, and Wine does not: this is that case. The package
+// takes a maintenance run (Installed) while this account has no per-user
+// install for a run of the per-machine product, so the repair is not
+// refused as the other context and rewrites the remembered values, not
+// the defaults. main's package refused it (1603, "already installed for
+// all users"); without the per-machine copy conditions it would have
+// reinstalled into the per-user default folder with RUNATSTARTUP=0.
+//
+// Wine writes the HKMU values of a run without ALLUSERS=1 under HKCU
+// (Windows follows the product's context:
+// https://learn.microsoft.com/windows/win32/msi/installation-context),
+// so the values the repair computed are read from there.
+func TestWineRepairWithoutAllUsers(t *testing.T) {
+	pkg := consoleMSIs(t, "1.4.2", "x64")["x64"].Path
+	w := winetest.New(t)
+	custom := `C:\Custom Dir\Console per-machine\`
+	msiexec(t, w, 0, "/i", pkg, "/qn", "INSTALLDIR="+custom, "RUNATSTARTUP=1", "SHOULDAUTOUPDATE=1", "ALLUSERS=1")
+	installed := settings(w, "HKLM")
+	msiexec(t, w, 0, "/i", pkg, "/qn", "REINSTALL=ALL", "REINSTALLMODE=pecms")
+	wantSettings(t, w, "HKLM", installed)
+	if _, ok := w.RegValue(`HKLM\`+runKey, runName); !ok {
+		t.Error("the repair removed the per-machine Run value")
+	}
+	if !w.Exists(custom + "ExampleConsole.exe") {
+		t.Errorf("files gone from %s", custom)
+	}
+	// What the repair computed (Wine wrote it under HKCU): the per-machine
+	// install's values, not the per-user defaults.
+	got := settings(w, "HKCU")
+	for _, name := range []string{"InstallDir", "RunAtStartup", "ShouldAutoUpdate", "AutoUpdate"} {
+		if v, ok := got[name]; ok && v != installed[name] {
+			t.Errorf("the repair computed %s=%q, want the per-machine install's %q", name, v, installed[name])
+		}
+	}
+	if len(got) == 0 {
+		t.Log("Wine wrote no HKCU values: nothing to compare")
+	}
+	msiexec(t, w, 0, "/x", pkg, "/qn", "ALLUSERS=1")
 }

@@ -152,13 +152,13 @@ func (m *Machine) exec(pkg *Package, cmdline map[string]string, account, upgradi
 		// per-machine).
 		// https://learn.microsoft.com/en-us/windows/win32/msi/installed
 		// https://learn.microsoft.com/en-us/windows/win32/msi/installation-context
+		// The ALLUSERS property keeps the command line's value: no page
+		// says Windows Installer sets it to the registration's context on
+		// a maintenance run (Installation Context says it resets ALLUSERS
+		// when it installs), and Wine does not. A package must work
+		// either way; this is the case that shows when it does not.
 		r.props["Installed"] = "00:00:00"
 		r.props["ProductState"] = "5"
-		if r.reg.PerMachine {
-			r.props["ALLUSERS"] = "1"
-		} else {
-			delete(r.props, "ALLUSERS")
-		}
 		r.out.Mode = ModeMaintenance
 		switch {
 		case strings.EqualFold(r.props["REMOVE"], "ALL"):
@@ -179,6 +179,9 @@ func (m *Machine) exec(pkg *Package, cmdline map[string]string, account, upgradi
 	}
 	// https://learn.microsoft.com/en-us/windows/win32/msi/allusers
 	r.perMachine = r.props["ALLUSERS"] != ""
+	if r.reg != nil {
+		r.perMachine = r.reg.PerMachine
+	}
 	if err := r.sequence(); err != nil {
 		return nil, err
 	}

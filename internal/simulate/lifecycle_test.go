@@ -243,15 +243,18 @@ func TestRegistryViews(t *testing.T) {
 	if _, ok := m.Value("HKLM", "", "64", settings, "Run"); !ok {
 		t.Error("x64 settings not in the 64-bit view")
 	}
-	// A repair re-reads RUN from the 64-bit view: the Run value stays.
-	if out, _ := m.Repair(code1, simulate.AccountUser); out.Exit != 0 || !runValue(m, "HKLM", "64") {
+	// A reinstall re-reads RUN from the 64-bit view: the Run value stays.
+	// (ALLUSERS=1 given: the fixture's copy condition reads it, see
+	// TestMaintenanceTakesRegisteredContext.)
+	repair := map[string]string{"REINSTALL": "ALL", "REINSTALLMODE": "pecms", "ALLUSERS": "1"}
+	if out := exec(t, m, product(t, code1, "1.0.0", pkg1, "x64;1033", nil), repair); out.Exit != 0 || !runValue(m, "HKLM", "64") {
 		t.Errorf("repair: exit %d, Run value %v", out.Exit, runValue(m, "HKLM", "64"))
 	}
 	// The same package reading the 32-bit view loses the value on a repair.
 	m = simulate.NewMachine()
 	p := product(t, code1, "1.0.0", pkg1, "x64;1033", func(db tables) { db["RegLocator"][1]["Type"] = "2" })
 	mustInstall(t, m, p, map[string]string{"ALLUSERS": "1", "RUN": "1"})
-	if out, _ := m.Repair(code1, simulate.AccountUser); out.Exit != 0 || runValue(m, "HKLM", "64") {
+	if out := exec(t, m, p, repair); out.Exit != 0 || runValue(m, "HKLM", "64") {
 		t.Errorf("repair reading the wrong view kept the Run value (exit %d)", out.Exit)
 	}
 	// 32-bit components write the 32-bit view.
@@ -314,13 +317,37 @@ func TestFailedUpgradeRollsBack(t *testing.T) {
 }
 
 // The other context's msiexec /i of an installed ProductCode works on the
-// existing registration: ALLUSERS follows the registration.
+// existing registration: the per-machine product stays the only one and
+// HKMU values go to HKLM. The ALLUSERS property keeps the command line's
+// value (no page says Windows Installer sets it on a maintenance run), so
+// a package whose remembered-value copy depends on ALLUSERS="1" (this
+// fixture's) loses RUN on a repair started without it: the Run value goes.
+// The console package's copies depend on Installed instead
+// (matrix.CondMachineValues).
 func TestMaintenanceTakesRegisteredContext(t *testing.T) {
 	p := product(t, code1, "1.0.0", pkg1, "x64;1033", nil)
 	m := simulate.NewMachine()
-	mustInstall(t, m, p, map[string]string{"ALLUSERS": "1"})
+	mustInstall(t, m, p, map[string]string{"ALLUSERS": "1", "RUN": "1"})
 	out := exec(t, m, p, nil)
-	if out.Mode != simulate.ModeMaintenance || out.Result.Properties["ALLUSERS"] != "1" || len(m.Products) != 1 {
-		t.Errorf("mode %s ALLUSERS=%q products %d", out.Mode, out.Result.Properties["ALLUSERS"], len(m.Products))
+	if out.Mode != simulate.ModeMaintenance || out.Result.Properties["ALLUSERS"] != "" || len(m.Products) != 1 || !m.Products[0].PerMachine {
+		t.Errorf("mode %s ALLUSERS=%q products %v", out.Mode, out.Result.Properties["ALLUSERS"], m.Products)
+	}
+	out, err := m.Repair(code1, simulate.AccountUser)
+	if err != nil || out.Exit != 0 {
+		t.Fatalf("repair: %v %+v", err, out)
+	}
+	if _, ok := m.Value("HKCU", simulate.AccountUser, "", settings, "Version"); ok {
+		t.Error("the repair of a per-machine product wrote HKMU values under HKCU")
+	}
+	if v, _ := m.Value("HKLM", "", "64", settings, "Run"); v != "" || runValue(m, "HKLM", "64") {
+		t.Errorf("the ALLUSERS-conditioned copy ran on a repair without ALLUSERS: RUN=%q, Run value %v", v, runValue(m, "HKLM", "64"))
+	}
+	robust := product(t, code1, "1.0.0", pkg1, "x64;1033", func(db tables) {
+		db["InstallExecuteSequence"][3]["Condition"] = `NOT RUN AND ((NOT Installed AND ALLUSERS="1") OR (Installed AND NOT UserRun))`
+	})
+	m = simulate.NewMachine()
+	mustInstall(t, m, robust, map[string]string{"ALLUSERS": "1", "RUN": "1"})
+	if out, _ := m.Repair(code1, simulate.AccountUser); out.Exit != 0 || !runValue(m, "HKLM", "64") {
+		t.Errorf("repair with the Installed-based copy: exit %d, Run value %v", out.Exit, runValue(m, "HKLM", "64"))
 	}
 }

@@ -52,21 +52,19 @@ func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
 	// The remembered values: each search in its own hive and, for a
 	// 64-bit package, the 64-bit view of HKLM (what wixl writes today;
 	// set and read back so a wixl change cannot move them).
+	// The other-view searches read HKLM's other view: the 32-bit one for
+	// a 64-bit package, the 64-bit one (0x10) for an x86 package.
+	machine, other := LocatorRawValue, LocatorRawValue|Locator64Bit
+	if m.Win64 {
+		machine, other = LocatorRawValue|Locator64Bit, LocatorRawValue
+	}
 	for _, r := range m.Remembered() {
-		machine := LocatorRawValue
-		if m.Win64 {
-			machine |= Locator64Bit
-		}
 		fixes = append(fixes,
 			FixRegLocator(r.Name+"User", RootHKCU, LocatorRawValue),
-			FixRegLocator(r.Name+"Machine", RootHKLM, machine))
-	}
-	other := LocatorRawValue | Locator64Bit
-	if m.Win64 {
-		other = LocatorRawValue
+			FixRegLocator(r.Name+"Machine", RootHKLM, machine),
+			FixRegLocator(r.OtherViewSearch(), RootHKLM, other))
 	}
 	fixes = append(fixes,
-		FixRegLocator(wix.OtherViewSearch, RootHKLM, other),
 		FixUpgradeAttributes(m.SameVersionProperty(), UpgradeOnlyDetect|UpgradeVersionMinInclusive|UpgradeVersionMaxInclusive),
 		FixImmediateImpersonate(),
 		FixSecureProperties(m.SecureProperties))
