@@ -104,10 +104,6 @@ func TestVSCTables(t *testing.T) {
 			}
 
 			ca := export(t, a.Path, "CustomAction")
-			sys := "System64Folder"
-			if a.Arch == "x86" {
-				sys = "SystemFolder"
-			}
 			typ := func(action string) int {
 				n, err := strconv.Atoi(value(t, ca, "Action", action, "Type"))
 				if err != nil {
@@ -126,16 +122,25 @@ func TestVSCTables(t *testing.T) {
 					t.Errorf("%s type %#x, want %#x", action, got, want)
 				}
 			}
-			if got := value(t, ca, "Action", wix.VSCSetPnputil, "Target"); got != "["+sys+"]pnputil.exe" {
-				t.Errorf("pnputil path %q, want it in %s", got, sys)
+			// The actions run the helper, which runs pnputil (problem 1:
+			// pnputil's own non-zero success codes would fail the install).
+			if got := value(t, ca, "Action", wix.VSCSetHelper, "Target"); got != `[INSTALLDIR]VscHelper.exe` {
+				t.Errorf("helper path %q", got)
 			}
-			target := value(t, ca, "Action", wix.VSCDriverInstall, "Target")
-			if !strings.HasPrefix(target, `/add-driver "[#Inf_vscsample.inf_`) || !strings.HasSuffix(target, `]" /install`) {
-				t.Errorf("install command %q", target)
+			if got := value(t, export(t, a.Path, "File"), "File", "VscHelper.exe", "Component_"); got != wix.VSCHelperComp {
+				t.Errorf("helper file in component %q", got)
 			}
-			remove := value(t, ca, "Action", wix.VSCDriverUninstall, "Target")
-			if !strings.Contains(remove, `"[`+sys+`]pnputil.exe" /delete-driver "%~nxf" /uninstall`) {
-				t.Errorf("uninstall command %q", remove)
+			state := `Software\Example Corp\Example Support Console VSC\Driver\` + map[string]string{packaging.KindVSCRepresentative: "Representative", packaging.KindVSCCustomer: "Customer"}[a.Kind]
+			for action, verb := range map[string]string{wix.VSCDriverInstall: "add", wix.VSCDriverReAdd: "add", wix.VSCDriverRollback: "rollback", wix.VSCDriverUninstall: "remove"} {
+				// Problem 3: the INF's path comes from its directory, never
+				// from [#file], which formats empty during a removal.
+				want := verb + ` "[DRIVERDIR]vscsample.inf" "` + state + `"`
+				if got := value(t, ca, "Action", action, "Target"); got != want {
+					t.Errorf("%s command %q, want %q", action, got, want)
+				}
+				if got := value(t, ca, "Action", action, "Source"); got != "VSCHELPER" {
+					t.Errorf("%s runs %q, want the helper (VSCHELPER)", action, got)
+				}
 			}
 
 			seqTab := export(t, a.Path, "InstallExecuteSequence")
@@ -154,21 +159,58 @@ func TestVSCTables(t *testing.T) {
 			if readd := seq(wix.VSCDriverReAdd); readd >= rm || readd <= seq("DeleteServices") {
 				t.Errorf("re-add (rollback of the removal) at %d, want just before the removal at %d", readd, rm)
 			}
-			if got := value(t, ca, "Action", wix.VSCDriverReAdd, "Target"); got != target {
-				t.Errorf("re-add command %q, want the install command %q", got, target)
-			}
 			if !(seq("InstallInitialize") < rm && seq("DeleteServices") < rm && rm < seq("RemoveFiles")) {
 				t.Errorf("uninstall action at %d is not between DeleteServices %d and RemoveFiles %d", rm, seq("DeleteServices"), seq("RemoveFiles"))
 			}
 			for action, cond := range map[string]string{
-				wix.VSCDriverInstall: "NOT Installed", wix.VSCDriverRollback: "NOT Installed", wix.VSCDriverUninstall: `REMOVE~="ALL" AND NOT VSCOTHERINSTALLED`,
+				wix.VSCDriverInstall: "NOT Installed", wix.VSCDriverRollback: "NOT Installed", wix.VSCDriverUninstall: `REMOVE~="ALL" AND NOT VSCOTHERINSTALLED AND NOT UPGRADINGPRODUCTCODE`,
+				wix.VSCDriverReAdd: `REMOVE~="ALL" AND NOT VSCOTHERINSTALLED AND NOT UPGRADINGPRODUCTCODE`,
 			} {
 				if got := value(t, seqTab, "Action", action, "Condition"); got != cond {
 					t.Errorf("%s condition %q, want %q", action, got, cond)
 				}
 			}
-			if _, ok := seqTab.Lookup("Action", "RemoveExistingProducts", "Sequence"); !ok {
-				t.Error("no RemoveExistingProducts: MajorUpgrade missing")
+			// Problem 4: the old product is removed inside the new
+			// install's transaction, so a failed upgrade restores it.
+			if rep := seq("RemoveExistingProducts"); !(seq("InstallInitialize") < rep && rep < seq("InstallFiles")) {
+				t.Errorf("RemoveExistingProducts at %d, want after InstallInitialize %d (and before InstallFiles)", rep, seq("InstallInitialize"))
+			}
+			// Problem 5: the platform guards.
+			as, rl, lc := export(t, a.Path, "AppSearch"), export(t, a.Path, "RegLocator"), export(t, a.Path, "LaunchCondition")
+			typ64 := "2"
+			if a.Arch != "x86" {
+				typ64 = "18" // raw | 64-bit view
+			}
+			if got := value(t, as, "Property", wix.BuildNumber, "Signature_"); got != "VscBuildNumber" {
+				t.Errorf("AppSearch for %s uses %q", wix.BuildNumber, got)
+			}
+			for col, want := range map[string]string{"Root": "2", "Key": `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "Name": "CurrentBuildNumber", "Type": typ64} {
+				if got := value(t, rl, "Signature_", "VscBuildNumber", col); got != want {
+					t.Errorf("build number RegLocator %s = %q, want %q", col, got, want)
+				}
+			}
+			conds := map[string]string{"Installed OR VSCBUILDNUMBER >= 14393": "Windows 10 version 1607 (build 14393)"}
+			switch a.Arch {
+			case "x86":
+				conds["Installed OR NOT VersionNT64"] = "install the x64 package on x64 Windows or the arm64 package on ARM64 Windows"
+			case "x64":
+				conds["Installed OR VersionNT64"] = "install the x86 package on 32-bit Windows"
+				conds[`Installed OR NOT VSCPROCARCH~="ARM64"`] = "install the arm64 package on ARM64 Windows"
+				for col, want := range map[string]string{"Root": "2", "Key": `SYSTEM\CurrentControlSet\Control\Session Manager\Environment`, "Name": "PROCESSOR_ARCHITECTURE", "Type": "18"} {
+					if got := value(t, rl, "Signature_", "VscProcArch", col); got != want {
+						t.Errorf("processor RegLocator %s = %q, want %q", col, got, want)
+					}
+				}
+			case "arm64":
+				conds["Installed OR VersionNT64"] = "install the x86 package on 32-bit Windows"
+			}
+			for cond, msg := range conds {
+				if got, _ := lc.Lookup("Condition", cond, "Description"); !strings.Contains(got, msg) {
+					t.Errorf("launch condition %q: message %q, want it to say %q", cond, got, msg)
+				}
+			}
+			if _, ok := as.Lookup("Property", wix.ProcArch, "Signature_"); ok != (a.Arch == "x64") {
+				t.Errorf("processor architecture search present: %v, want it in the x64 package only", ok)
 			}
 			// The other role's package is found (also on uninstall) by a
 			// registry search of the value each package writes.

@@ -21,8 +21,8 @@ func TestPublishedName(t *testing.T) {
 	for out, want := range map[string]string{
 		"Microsoft PnP Utility\r\n\r\nAdding driver package:  x.inf\r\nDriver package added successfully.\r\nPublished Name:         oem12.inf\r\n": "oem12.inf",
 		"Published name : OEM3.INF\n": "oem3.inf",
-		"Driver package added.\n":    "",
-		"oem4.inf copied\n":          "", // not on a "published" line
+		"Driver package added.\n":     "",
+		"oem4.inf copied\n":           "", // not on a "published" line
 	} {
 		if got := publishedName([]byte(out)); got != want {
 			t.Errorf("publishedName(%q) = %q, want %q", out, got, want)
