@@ -271,8 +271,15 @@ func (m *VSC) DriverFiles() []File { return []File{m.INF, m.SYS, m.CAT} }
 // [#file]: [#file] formats empty while the file's component is being
 // removed, which is exactly when the removal and its rollback run.
 // https://learn.microsoft.com/windows/win32/msi/formatted
+// The removal also gets [VSCOTHERINSTALLED]: when the other role's
+// package is installed, the helper forgets this one's record and leaves
+// the driver package to it.
 func (m *VSC) HelperCommand(verb string) string {
-	return verb + ` "[DRIVERDIR]` + m.INF.Name + `" "` + m.StateKey + `"`
+	c := verb + ` "[DRIVERDIR]` + m.INF.Name + `" "` + m.StateKey + `"`
+	if verb == "remove" {
+		c += ` "[` + OtherInstalled + `]"`
+	}
+	return c
 }
 
 // The template reads the fixed action ids and sequence numbers through
@@ -295,10 +302,11 @@ func (*VSC) BuildNumber() string    { return BuildNumber }
 func (*VSC) ProcArch() string       { return ProcArch }
 
 // CondDriverRemove is when the uninstall action runs: on a full removal,
-// unless the other role's package still needs the driver, or the removal
-// is the old product's during a major upgrade (UPGRADINGPRODUCTCODE is
-// set then), whose new package keeps the driver.
+// unless it is the old product's removal during a major upgrade
+// (UPGRADINGPRODUCTCODE is set then), whose new package keeps the driver.
+// Whether the other role's package still needs the driver, the helper
+// decides (see HelperCommand), so this package's record goes either way.
 // https://learn.microsoft.com/windows/win32/msi/upgradingproductcode
 func (*VSC) CondDriverRemove() string {
-	return `REMOVE~="ALL" AND NOT ` + OtherInstalled + ` AND NOT UPGRADINGPRODUCTCODE`
+	return `REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE`
 }

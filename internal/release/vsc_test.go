@@ -135,6 +135,9 @@ func TestVSCTables(t *testing.T) {
 				// Problem 3: the INF's path comes from its directory, never
 				// from [#file], which formats empty during a removal.
 				want := verb + ` "[DRIVERDIR]vscsample.inf" "` + state + `"`
+				if verb == "remove" {
+					want += ` "[VSCOTHERINSTALLED]"`
+				}
 				if got := value(t, ca, "Action", action, "Target"); got != want {
 					t.Errorf("%s command %q, want %q", action, got, want)
 				}
@@ -163,8 +166,8 @@ func TestVSCTables(t *testing.T) {
 				t.Errorf("uninstall action at %d is not between DeleteServices %d and RemoveFiles %d", rm, seq("DeleteServices"), seq("RemoveFiles"))
 			}
 			for action, cond := range map[string]string{
-				wix.VSCDriverInstall: "NOT Installed", wix.VSCDriverRollback: "NOT Installed", wix.VSCDriverUninstall: `REMOVE~="ALL" AND NOT VSCOTHERINSTALLED AND NOT UPGRADINGPRODUCTCODE`,
-				wix.VSCDriverReAdd: `REMOVE~="ALL" AND NOT VSCOTHERINSTALLED AND NOT UPGRADINGPRODUCTCODE`,
+				wix.VSCDriverInstall: "NOT Installed", wix.VSCDriverRollback: "NOT Installed", wix.VSCDriverUninstall: `REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE`,
+				wix.VSCDriverReAdd: `REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE`,
 			} {
 				if got := value(t, seqTab, "Action", action, "Condition"); got != cond {
 					t.Errorf("%s condition %q, want %q", action, got, cond)
@@ -280,12 +283,33 @@ func TestWineVSCRepresentative(t *testing.T) {
 		t.Fatal(err)
 	}
 	const (
-		svcKey  = `HKLM\System\CurrentControlSet\Services\RemoteSupportVscRep`
-		dir     = `C:\Program Files\Example Corp\Example Support Console VSC\Representative\`
-		inf     = dir + `Driver\vscsample.inf`
-		oem     = `C:\windows\inf\oem1.inf` // the host's file system is case-sensitive
-		logFile = `C:\fakepnputil.log`
+		svcKey   = `HKLM\System\CurrentControlSet\Services\RemoteSupportVscRep`
+		dir      = `C:\Program Files\Example Corp\Example Support Console VSC\Representative\`
+		inf      = dir + `Driver\vscsample.inf`
+		oem      = `C:\windows\inf\oem1.inf` // the host's file system is case-sensitive
+		logFile  = `C:\fakepnputil.log`
+		exitFile = `C:\fakepnputil-exit`
+		state    = `HKLM\Software\Example Corp\Example Support Console VSC\Driver\Representative`
+		arp      = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\`
 	)
+	// pnputilExits makes the fake's /add-driver exit with code (0: remove
+	// the file).
+	pnputilExits := func(t *testing.T, code int) {
+		t.Helper()
+		if code == 0 {
+			os.Remove(w.Path(exitFile))
+			return
+		}
+		if err := os.WriteFile(w.Path(exitFile), []byte(strconv.Itoa(code)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setReg := func(t *testing.T, key, name, value string) {
+		t.Helper()
+		if rc := w.Run("reg", "add", key, "/v", name, "/d", value, "/f"); rc != 0 {
+			t.Fatalf("reg add %s %s: exit %d", key, name, rc)
+		}
+	}
 	// msiexec runs msiexec with a verbose log and shows the log's end
 	// when the exit code is not the wanted one.
 	msiexec := func(t *testing.T, want []int, args ...string) {
@@ -331,6 +355,10 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if !w.Exists(oem) {
 			t.Error("driver not staged (fake pnputil wrote no oem1.inf)")
 		}
+		// The helper recorded the published name for the uninstall.
+		if got, _ := w.RegValue(state, "PublishedName"); got != "oem1.inf" {
+			t.Errorf("recorded PublishedName %q, want oem1.inf", got)
+		}
 	})
 
 	t.Run("uninstall", func(t *testing.T) {
@@ -344,35 +372,93 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if w.KeyExists(`HKLM\Software\Example Corp\Example Support Console VSC\Representative`) {
 			t.Error("registration value left after uninstall")
 		}
-		// Wine's fc.exe is a stub that reports every pair of files equal,
-		// so this proves the loop and the arguments, not the matching.
+		// Exactly the recorded package (problem 3).
 		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
 			t.Errorf("pnputil calls %q, want %q", got, want)
 		}
 		if w.Exists(oem) {
 			t.Error("driver package left in the driver store")
 		}
+		if w.KeyExists(state) {
+			t.Error("the helper's record left after uninstall")
+		}
 	})
 
-	t.Run("failed driver install rolls back", func(t *testing.T) {
-		if err := os.WriteFile(w.Path(`C:\fakepnputil-fail`), nil, 0o644); err != nil {
-			t.Fatal(err)
+	// Problem 1: pnputil's documented exit codes. 259 (no device matched:
+	// the sample's root-enumerated ID on a clean machine) and 3010 (reboot
+	// needed) are successes; 3010 is recorded and msiexec still returns 0
+	// (a deferred action cannot set the reboot mode). Any other code fails
+	// the install, which rolls back everything, the staged driver included.
+	for _, c := range []struct {
+		code   int
+		ok     bool
+		staged bool // the fake staged the INF before failing: the rollback deletes it
+	}{{259, true, true}, {3010, true, true}, {5, false, false}, {87, false, false}, {1, false, true}} {
+		t.Run("pnputil exits "+strconv.Itoa(c.code), func(t *testing.T) {
+			pnputilExits(t, c.code)
+			defer pnputilExits(t, 0)
+			add := `/add-driver|` + inf + `|/install`
+			if c.ok {
+				msiexec(t, ok, "/i", msi, "/qn")
+				if got := pnputilLog(); !slices.Equal(got, []string{add}) {
+					t.Errorf("pnputil calls %q, want %q", got, add)
+				}
+				if !w.Exists(oem) || !w.KeyExists(arp+productCode) {
+					t.Error("driver not staged or product not registered")
+				}
+				reboot, _ := w.RegValue(state, "RebootRequired")
+				if want := map[bool]string{true: "0x1", false: ""}[c.code == 3010]; reboot != want {
+					t.Errorf("RebootRequired = %q, want %q", reboot, want)
+				}
+				pnputilExits(t, 0)
+				msiexec(t, ok, "/x", msi, "/qn")
+				if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
+					t.Errorf("uninstall: pnputil calls %q, want %q", got, want)
+				}
+				return
+			}
+			// Windows reports 1603, Wine 8.0 1627 (ERROR_FUNCTION_FAILED);
+			// Wine passes the low 8 bits.
+			msiexec(t, []int{winetest.Code(1603), winetest.Code(1627)}, "/i", msi, "/qn")
+			want := []string{add}
+			if c.staged {
+				want = append(want, `/delete-driver|oem1.inf|/uninstall`)
+			}
+			if got := pnputilLog(); !slices.Equal(got, want) {
+				t.Errorf("pnputil calls %q, want %q", got, want)
+			}
+			if w.Exists(oem) {
+				t.Error("rollback left the driver package in the driver store")
+			}
+			if !gone(func() bool {
+				return w.KeyExists(svcKey) || w.Exists(dir+"VscService.exe") || w.Exists(dir+"VscHelper.exe")
+			}) {
+				t.Error("rollback left the service or its files")
+			}
+			if w.KeyExists(arp+productCode) || w.KeyExists(state) {
+				t.Error("rolled-back product is registered, or the helper's record is left")
+			}
+		})
+	}
+
+	// Problem 5: the guards, on Wine's registry as a test edits it. The
+	// build number is a string: "9600" is more than "14393" as text, so
+	// refusing it proves the integer comparison.
+	t.Run("guards", func(t *testing.T) {
+		const cv, env = `HKLM\Software\Microsoft\Windows NT\CurrentVersion`, `HKLM\System\CurrentControlSet\Control\Session Manager\Environment`
+		build, _ := w.RegValue(cv, "CurrentBuildNumber")
+		arch, _ := w.RegValue(env, "PROCESSOR_ARCHITECTURE")
+		if n, err := strconv.Atoi(build); err != nil || n < wix.MinBuild || arch != "AMD64" {
+			t.Fatalf("Wine's CurrentBuildNumber %q, PROCESSOR_ARCHITECTURE %q: want a Windows 10 x64 prefix", build, arch)
 		}
-		defer os.Remove(w.Path(`C:\fakepnputil-fail`))
-		// A failed custom action fails the install: Windows reports 1603,
-		// Wine 8.0 1627 (ERROR_FUNCTION_FAILED); Wine passes the low 8 bits.
-		msiexec(t, []int{winetest.Code(1603), winetest.Code(1627)}, "/i", msi, "/qn")
-		if got, want := pnputilLog(), []string{`/add-driver|` + inf + `|/install`, `/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
-			t.Errorf("pnputil calls %q, want the add then the rollback's delete %q", got, want)
-		}
-		if w.Exists(oem) {
-			t.Error("rollback left the driver package in the driver store")
-		}
-		if !gone(func() bool { return w.KeyExists(svcKey) || w.Exists(dir+"VscService.exe") }) {
-			t.Error("rollback left the service or its files")
-		}
-		if w.KeyExists(`HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + productCode) {
-			t.Error("rolled-back product is registered")
+		setReg(t, cv, "CurrentBuildNumber", "9600")
+		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn")
+		setReg(t, cv, "CurrentBuildNumber", build)
+		setReg(t, env, "PROCESSOR_ARCHITECTURE", "ARM64")
+		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn")
+		setReg(t, env, "PROCESSOR_ARCHITECTURE", arch)
+		if got := pnputilLog(); len(got) != 0 || w.KeyExists(arp+productCode) {
+			t.Errorf("a refused install ran pnputil %q or registered the product", got)
 		}
 	})
 
@@ -392,6 +478,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if !w.Exists(oem) {
 			t.Error("the customer package's driver was deleted from the store")
 		}
+		if w.KeyExists(state) {
+			t.Error("the representative package's record is left")
+		}
 		msiexec(t, ok, "/x", custMSI, "/qn")
 		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
 			t.Errorf("pnputil calls %q, want %q", got, want)
@@ -403,9 +492,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 		}
 	})
 
-	// A major upgrade stops and replaces the service, takes the driver out
-	// with the old product and puts it back with the new one, and leaves
-	// one product registered; a downgrade is refused.
+	// A major upgrade stops and replaces the service, keeps the driver,
+	// and leaves one product registered; a failed one restores the old
+	// product; a downgrade is refused.
 	t.Run("major upgrade", func(t *testing.T) {
 		c.Product.Version = "1.4.3"
 		next, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
@@ -420,8 +509,25 @@ func TestWineVSCRepresentative(t *testing.T) {
 		}
 		msiexec(t, ok, "/i", msi, "/qn")
 		pnputilLog()
+		// Problem 4: an upgrade that fails restores the old product, its
+		// service and its driver (RemoveExistingProducts runs inside the
+		// new install's transaction).
+		pnputilExits(t, 5)
+		msiexec(t, []int{winetest.Code(1603), winetest.Code(1627)}, "/i", newMSI, "/qn")
+		pnputilExits(t, 0)
+		if got, want := pnputilLog(), []string{`/add-driver|` + inf + `|/install`}; !slices.Equal(got, want) {
+			t.Errorf("failed upgrade: pnputil calls %q, want %q", got, want)
+		}
+		if !w.KeyExists(arp+productCode) || w.KeyExists(arp+newCode) || !w.Exists(oem) || !w.Exists(dir+"VscService.exe") {
+			t.Error("a failed upgrade did not restore the old product, its files and its driver")
+		}
+		if v, _ := w.RegValue(`HKLM\Software\Example Corp\Example Support Console VSC\Representative`, "Version"); v != "1.4.2" {
+			t.Errorf("registered version %q after a failed upgrade, want 1.4.2", v)
+		}
+		// The old product's removal leaves the driver to the new package
+		// (NOT UPGRADINGPRODUCTCODE), which adds it again: one add, no delete.
 		msiexec(t, ok, "/i", newMSI, "/qn")
-		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`, `/add-driver|` + inf + `|/install`}; !slices.Equal(got, want) {
+		if got, want := pnputilLog(), []string{`/add-driver|` + inf + `|/install`}; !slices.Equal(got, want) {
 			t.Errorf("pnputil calls %q, want %q", got, want)
 		}
 		if out, _ := w.Output("sc", "query", "RemoteSupportVscRep"); !strings.Contains(out, "RUNNING") {
@@ -430,14 +536,13 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if v, _ := w.RegValue(`HKLM\Software\Example Corp\Example Support Console VSC\Representative`, "Version"); v != "1.4.3" {
 			t.Errorf("registered version %q after the upgrade, want 1.4.3", v)
 		}
-		const arp = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\`
 		if w.KeyExists(arp+productCode) || !w.KeyExists(arp+newCode) {
 			t.Error("want exactly the new product registered after the upgrade")
 		}
 		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn") // downgrade
 		msiexec(t, ok, "/x", newMSI, "/qn")
-		if !gone(func() bool { return w.KeyExists(svcKey) || w.Exists(oem) }) {
-			t.Error("service or driver left after uninstalling the upgrade")
+		if !gone(func() bool { return w.KeyExists(svcKey) || w.Exists(oem) || w.KeyExists(state) }) {
+			t.Error("service, driver or the helper's record left after uninstalling the upgrade")
 		}
 	})
 }

@@ -17,7 +17,9 @@
 //
 //	msiforge-vschelper add      <inf> <state key>   (install; re-add on a failed uninstall)
 //	msiforge-vschelper rollback <inf> <state key>   (undo add on a failed install)
-//	msiforge-vschelper remove   <inf> <state key>   (uninstall)
+//	msiforge-vschelper remove   <inf> <state key> [<other>]   (uninstall; other: the
+//	                                                 other VSC package's version when it
+//	                                                 is installed: the driver stays)
 //
 // The state key (under HKLM) holds PublishedName, InfPath, PreExisting
 // (the same INF was in the driver store before add) and RebootRequired

@@ -17,11 +17,18 @@ var (
 )
 
 func run(args []string) int {
-	if len(args) != 3 {
-		logf("usage: msiforge-vschelper add|rollback|remove INF STATEKEY")
+	if len(args) != 3 && !(len(args) == 4 && args[0] == "remove") {
+		logf("usage: msiforge-vschelper add|rollback|remove INF STATEKEY [OTHER]")
 		return 87 // ERROR_INVALID_PARAMETER
 	}
 	verb, inf, key := args[0], args[1], args[2]
+	if len(args) == 4 && args[3] != "" {
+		// The other VSC package is installed and uses the same driver
+		// package: forget this one's record, leave the driver.
+		logf("remove: the other VSC package (%s) still uses the driver; left in the store", args[3])
+		deleteKey(key)
+		return 0
+	}
 	infDir := filepath.Join(os.Getenv("SystemRoot"), "INF")
 	switch verb {
 	case "add":
@@ -55,7 +62,7 @@ func add(infDir, inf, key string) int {
 	code, out := pnputil("/add-driver", inf, "/install")
 	name := publishedName(out)
 	if name == "" {
-		name = identical(infDir, inf)
+		name = identical(infDir, inf) // pnputil in another language, or it failed after staging
 	}
 	ok, reboot := success(code)
 	// Recorded also on failure: the rollback then deletes what was staged.
@@ -96,7 +103,10 @@ func remove(verb, infDir, inf, key string) int {
 	case name == "":
 		logf("%s: no driver package recorded under HKLM\\%s", verb, key)
 	case verb == "rollback" && pre:
+		// A failed upgrade (the old product keeps using it, and its
+		// record) or the other VSC package's driver.
 		logf("rollback: %s was in the driver store before the install; left there", name)
+		return 0
 	default:
 		code, _ := pnputil("/delete-driver", name, "/uninstall")
 		if ok, _ := success(code); !ok {
