@@ -40,9 +40,12 @@ type VSC struct {
 
 	INF, SYS, CAT File // installed under <role folder>\Driver
 	Service       File // the service executable, in the role folder
-	// Helper is msiforge-vschelper (internal/vschelper), in the role
-	// folder: the driver actions run it, and it runs pnputil. Its Path is
-	// set by the build, which compiles it.
+	// Helper is msiforge-vschelper (internal/vschelper), stored in the
+	// Binary table (not installed): the driver actions run it (custom
+	// action type 2), and it runs pnputil. Its Path is set by the build,
+	// which compiles it. From the Binary table it runs also when its
+	// installed copy would be gone: Wine deletes the installed files
+	// before it runs the rollback actions.
 	Helper File
 
 	ServiceName        string
@@ -97,7 +100,8 @@ const (
 
 // Custom action ids of the VSC package, referenced by the fix-ups and tests.
 const (
-	VSCSetHelper       = "VscSetHelper"
+	// VSCHelperBinary is the helper's Binary table key.
+	VSCHelperBinary    = "VscHelper"
 	VSCDriverInstall   = "VscDriverInstall"
 	VSCDriverRollback  = "VscDriverRollback"
 	VSCDriverUninstall = "VscDriverUninstall"
@@ -106,7 +110,6 @@ const (
 	VSCDriverReAdd  = "VscDriverReAdd"
 	VSCServiceComp  = "VscService"
 	VSCRegistryComp = "VscRegistration"
-	VSCHelperComp   = "VscHelper"
 )
 
 // VSC custom action sequence numbers in InstallExecuteSequence. wixl's
@@ -132,21 +135,24 @@ const (
 // https://learn.microsoft.com/windows/win32/msi/removeexistingproducts-action
 const SeqRemoveExistingProducts = 1501
 
-// Custom action types (msidbCustomActionType*): 50 runs an EXE whose path
-// is in a property; +0x40 ignores its exit code; +0x400 in-script
+// Custom action types (msidbCustomActionType*): 2 runs an EXE stored in
+// the Binary table (https://learn.microsoft.com/windows/win32/msi/custom-action-type-2); +0x40 ignores its exit code; +0x400 in-script
 // (deferred); +0x800 no impersonation (runs as LocalSystem); +0x100 rollback.
 const (
-	TypeExeProperty   = 50
+	TypeExeBinary     = 2
 	TypeContinue      = 0x40
 	TypeRollback      = 0x100
 	TypeInScript      = 0x400
 	TypeNoImpersonate = 0x800
 
 	// TypeDriverInstall: deferred, elevated, exit code checked.
-	TypeDriverInstall = TypeExeProperty | TypeInScript | TypeNoImpersonate
+	// wixl 0.101 cannot write it (BinaryKey with ExeCommand gives no row):
+	// the template declares the actions as DLL calls (type 1) with the
+	// command line as DllEntry, and fix-ups set these types.
+	TypeDriverInstall = TypeExeBinary | TypeInScript | TypeNoImpersonate
 	// TypeDriverUninstall: deferred, elevated; a failed removal must not
 	// make the product impossible to uninstall, so its exit code is ignored.
-	TypeDriverUninstall = TypeExeProperty | TypeContinue | TypeInScript | TypeNoImpersonate
+	TypeDriverUninstall = TypeExeBinary | TypeContinue | TypeInScript | TypeNoImpersonate
 	// TypeDriverRollback is TypeDriverUninstall run only on rollback.
 	// wixl 0.101 only knows Execute="deferred": the template declares the
 	// action like the uninstall one and a fix-up adds the rollback bit.
@@ -253,14 +259,12 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 	m.INF.NoSign, m.SYS.NoSign, m.CAT.NoSign = true, true, true
 	m.Service = file("Svc_", files.Service)
 	m.Service.ComponentID = VSCServiceComp
-	m.Helper = File{ID: "VscHelper.exe", Name: vschelper.Name, Source: "payload/" + vschelper.Name, ComponentID: VSCHelperComp,
-		GUID: StableGUID(ns, "vsc", role, arch, "component", VSCHelperComp)}
+	m.Helper = File{ID: VSCHelperBinary, Name: vschelper.Name, Source: "payload/" + vschelper.Name}
 	return m, nil
 }
 
-// Files returns the files the build stages: driver files, the service,
-// the helper.
-func (m *VSC) Files() []File { return []File{m.INF, m.SYS, m.CAT, m.Service, m.Helper} }
+// Files returns the installed files: driver files, then the service.
+func (m *VSC) Files() []File { return []File{m.INF, m.SYS, m.CAT, m.Service} }
 
 // DriverFiles returns the INF, SYS and CAT files.
 func (m *VSC) DriverFiles() []File { return []File{m.INF, m.SYS, m.CAT} }
@@ -285,7 +289,6 @@ func (m *VSC) HelperCommand(verb string) string {
 // The template reads the fixed action ids and sequence numbers through
 // these methods, so they are defined once, above.
 
-func (*VSC) SetHelperID() string    { return VSCSetHelper }
 func (*VSC) InstallID() string      { return VSCDriverInstall }
 func (*VSC) RollbackID() string     { return VSCDriverRollback }
 func (*VSC) UninstallID() string    { return VSCDriverUninstall }
@@ -297,7 +300,6 @@ func (*VSC) SeqDriverInstall() int  { return SeqDriverInstall }
 func (*VSC) SeqDriverRemove() int   { return SeqDriverRemove }
 func (*VSC) OtherInstalled() string { return OtherInstalled }
 func (*VSC) RegistryComp() string   { return VSCRegistryComp }
-func (*VSC) HelperComp() string     { return VSCHelperComp }
 func (*VSC) BuildNumber() string    { return BuildNumber }
 func (*VSC) ProcArch() string       { return ProcArch }
 

@@ -113,10 +113,10 @@ func TestVSCTables(t *testing.T) {
 			}
 			const deferred, noImpersonate, rollback, ignore = 0x400, 0x800, 0x100, 0x40
 			for action, want := range map[string]int{
-				wix.VSCDriverInstall:   50 | deferred | noImpersonate,
-				wix.VSCDriverRollback:  50 | deferred | noImpersonate | rollback | ignore,
-				wix.VSCDriverUninstall: 50 | deferred | noImpersonate | ignore,
-				wix.VSCDriverReAdd:     50 | deferred | noImpersonate | rollback | ignore,
+				wix.VSCDriverInstall:   2 | deferred | noImpersonate,
+				wix.VSCDriverRollback:  2 | deferred | noImpersonate | rollback | ignore,
+				wix.VSCDriverUninstall: 2 | deferred | noImpersonate | ignore,
+				wix.VSCDriverReAdd:     2 | deferred | noImpersonate | rollback | ignore,
 			} {
 				if got := typ(action); got != want {
 					t.Errorf("%s type %#x, want %#x", action, got, want)
@@ -124,11 +124,10 @@ func TestVSCTables(t *testing.T) {
 			}
 			// The actions run the helper, which runs pnputil (problem 1:
 			// pnputil's own non-zero success codes would fail the install).
-			if got := value(t, ca, "Action", wix.VSCSetHelper, "Target"); got != `[INSTALLDIR]VscHelper.exe` {
-				t.Errorf("helper path %q", got)
-			}
-			if got := value(t, export(t, a.Path, "File"), "File", "VscHelper.exe", "Component_"); got != wix.VSCHelperComp {
-				t.Errorf("helper file in component %q", got)
+			// The helper is in the Binary table (type 2 actions), so it
+			// runs even when its installed copy would be gone.
+			if _, ok := export(t, a.Path, "Binary").Lookup("Name", wix.VSCHelperBinary, "Name"); !ok {
+				t.Errorf("no Binary row %s", wix.VSCHelperBinary)
 			}
 			state := `Software\Example Corp\Example Support Console VSC\Driver\` + map[string]string{packaging.KindVSCRepresentative: "Representative", packaging.KindVSCCustomer: "Customer"}[a.Kind]
 			for action, verb := range map[string]string{wix.VSCDriverInstall: "add", wix.VSCDriverReAdd: "add", wix.VSCDriverRollback: "rollback", wix.VSCDriverUninstall: "remove"} {
@@ -141,8 +140,8 @@ func TestVSCTables(t *testing.T) {
 				if got := value(t, ca, "Action", action, "Target"); got != want {
 					t.Errorf("%s command %q, want %q", action, got, want)
 				}
-				if got := value(t, ca, "Action", action, "Source"); got != "VSCHELPER" {
-					t.Errorf("%s runs %q, want the helper (VSCHELPER)", action, got)
+				if got := value(t, ca, "Action", action, "Source"); got != wix.VSCHelperBinary {
+					t.Errorf("%s runs %q, want the helper (%s)", action, got, wix.VSCHelperBinary)
 				}
 			}
 
@@ -333,6 +332,17 @@ func TestWineVSCRepresentative(t *testing.T) {
 		return calls
 	}
 
+	// Wine's prefix says Windows 7 (CurrentBuildNumber 7601), which the
+	// build guard refuses: make it Windows 10 22H2.
+	const cv, sessionEnv = `HKLM\Software\Microsoft\Windows NT\CurrentVersion`, `HKLM\System\CurrentControlSet\Control\Session Manager\Environment`
+	t.Run("refused before Windows 10 1607", func(t *testing.T) {
+		if build, _ := w.RegValue(cv, "CurrentBuildNumber"); build != "7601" {
+			t.Skipf("Wine's prefix has build %q, not Windows 7's", build)
+		}
+		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn")
+	})
+	setReg(t, cv, "CurrentBuildNumber", "19045")
+
 	t.Run("install", func(t *testing.T) {
 		msiexec(t, ok, "/i", msi, "/qn")
 		if got, _ := w.RegValue(svcKey, "DisplayName"); got != "Remote Support VSC Representative Service" {
@@ -445,18 +455,22 @@ func TestWineVSCRepresentative(t *testing.T) {
 	// build number is a string: "9600" is more than "14393" as text, so
 	// refusing it proves the integer comparison.
 	t.Run("guards", func(t *testing.T) {
-		const cv, env = `HKLM\Software\Microsoft\Windows NT\CurrentVersion`, `HKLM\System\CurrentControlSet\Control\Session Manager\Environment`
-		build, _ := w.RegValue(cv, "CurrentBuildNumber")
-		arch, _ := w.RegValue(env, "PROCESSOR_ARCHITECTURE")
-		if n, err := strconv.Atoi(build); err != nil || n < wix.MinBuild || arch != "AMD64" {
-			t.Fatalf("Wine's CurrentBuildNumber %q, PROCESSOR_ARCHITECTURE %q: want a Windows 10 x64 prefix", build, arch)
+		if arch, _ := w.RegValue(sessionEnv, "PROCESSOR_ARCHITECTURE"); arch != "AMD64" {
+			t.Fatalf("Wine's PROCESSOR_ARCHITECTURE %q, want AMD64", arch)
 		}
+		msiexec(t, ok, "/i", msi, "/qn") // the same machine accepts it
+		msiexec(t, ok, "/x", msi, "/qn")
+		pnputilLog()
 		setReg(t, cv, "CurrentBuildNumber", "9600")
 		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn")
-		setReg(t, cv, "CurrentBuildNumber", build)
-		setReg(t, env, "PROCESSOR_ARCHITECTURE", "ARM64")
+		setReg(t, cv, "CurrentBuildNumber", "14393") // the first build it accepts
+		msiexec(t, ok, "/i", msi, "/qn")
+		msiexec(t, ok, "/x", msi, "/qn")
+		pnputilLog()
+		setReg(t, cv, "CurrentBuildNumber", "19045")
+		setReg(t, sessionEnv, "PROCESSOR_ARCHITECTURE", "ARM64")
 		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn")
-		setReg(t, env, "PROCESSOR_ARCHITECTURE", arch)
+		setReg(t, sessionEnv, "PROCESSOR_ARCHITECTURE", "AMD64")
 		if got := pnputilLog(); len(got) != 0 || w.KeyExists(arp+productCode) {
 			t.Errorf("a refused install ran pnputil %q or registered the product", got)
 		}
