@@ -2,6 +2,7 @@ package release_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +14,10 @@ import (
 
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/golden"
+	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/msitools"
 	"github.com/msiforge/msiforge/internal/release"
+	"github.com/msiforge/msiforge/internal/sign"
 	"github.com/msiforge/msiforge/internal/testutil"
 	"github.com/msiforge/msiforge/internal/winetest"
 	"github.com/msiforge/msiforge/packaging"
@@ -584,4 +587,62 @@ func gone(present func() bool) bool {
 		time.Sleep(250 * time.Millisecond)
 	}
 	return true
+}
+
+// TestSignedVSCHelper: the helper in the Binary table is signed with the
+// release signer, like every payload program.
+func TestSignedVSCHelper(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "go")
+	ctx := context.Background()
+	c := testutil.LoadExampleWithVSC(t, "x64")
+	dir := t.TempDir()
+	certPEM, keyPEM, err := sign.NewDevCert("msiforge vsc test", time.Now().Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPath, keyPath := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certPath, certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sign.LoadPEM(certPath, keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts, err := release.Build(ctx, execx.OS{}, c, release.Options{OutDir: filepath.Join(dir, "dist"), Signer: release.NewSigner(s), SignPayload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, a := range arts {
+		if a.Kind != packaging.KindVSCRepresentative && a.Kind != packaging.KindVSCCustomer {
+			continue
+		}
+		n++
+		f, err := msi.Open(a.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _, err := f.OpenStream("Binary." + wix.VSCHelperBinary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		helper := filepath.Join(dir, a.Kind+".exe")
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(helper, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		v, err := sign.Verify(helper, sign.VerifyOptions{Roots: s.BuildRoots()})
+		if err != nil || !v.OK() {
+			t.Errorf("%s: helper in the Binary table not signed: %v %+v", a.Kind, err, v)
+		}
+	}
+	if n != 2 {
+		t.Errorf("built %d VSC packages, want 2", n)
+	}
 }
