@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 )
 
@@ -54,21 +53,44 @@ func success(code int) (ok, reboot bool) {
 	return false, false
 }
 
-// publishedRE finds "Published Name: oem12.inf" (pnputil's English output;
-// "Published name" on older builds). Other display languages fall back to
-// comparing the INF with the driver store's copies (identical).
-var publishedRE = regexp.MustCompile(`(?i)\b(oem[0-9]+\.inf)\b`)
+// publishedName finds "Published Name: oem12.inf" (pnputil's English
+// output; "Published name" on older builds). Other display languages fall
+// back to comparing the INF with the driver store's copies (identical).
+// No regexp: the helper stays small (it is stored in every package).
 
 // publishedName returns the oemNN.inf pnputil's output names, or "".
 func publishedName(out []byte) string {
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.Contains(strings.ToLower(line), "published") {
-			if m := publishedRE.FindStringSubmatch(line); m != nil {
-				return strings.ToLower(m[1])
+			if name := oemName(strings.ToLower(line)); name != "" {
+				return name
 			}
 		}
 	}
 	return ""
+}
+
+// oemName returns the first "oem<digits>.inf" word of s, or "".
+func oemName(s string) string {
+	for i := strings.Index(s, "oem"); i >= 0; {
+		j := i + 3
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j > i+3 && strings.HasPrefix(s[j:], ".inf") && (i == 0 || !isWord(s[i-1])) && (j+4 == len(s) || !isWord(s[j+4])) {
+			return s[i : j+4]
+		}
+		k := strings.Index(s[i+3:], "oem")
+		if k < 0 {
+			break
+		}
+		i += 3 + k
+	}
+	return ""
+}
+
+func isWord(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // identical returns the name of the oem*.inf in infDir that is byte for
