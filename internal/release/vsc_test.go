@@ -285,14 +285,15 @@ func TestWineVSCRepresentative(t *testing.T) {
 		t.Fatal(err)
 	}
 	const (
-		svcKey   = `HKLM\System\CurrentControlSet\Services\RemoteSupportVscRep`
-		dir      = `C:\Program Files\Example Corp\Example Support Console VSC\Representative\`
-		inf      = dir + `Driver\vscsample.inf`
-		oem      = `C:\windows\inf\oem1.inf` // the host's file system is case-sensitive
-		logFile  = `C:\fakepnputil.log`
-		exitFile = `C:\fakepnputil-exit`
-		state    = `HKLM\Software\Example Corp\Example Support Console VSC\Driver\Representative`
-		arp      = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\`
+		svcKey    = `HKLM\System\CurrentControlSet\Services\RemoteSupportVscRep`
+		dir       = `C:\Program Files\Example Corp\Example Support Console VSC\Representative\`
+		inf       = dir + `Driver\vscsample.inf`
+		oem       = `C:\windows\inf\oem1.inf` // the host's file system is case-sensitive
+		logFile   = `C:\fakepnputil.log`
+		exitFile  = `C:\fakepnputil-exit`
+		helperLog = `C:\windows\temp\msiforge-vschelper.log`
+		state     = `HKLM\Software\Example Corp\Example Support Console VSC\Driver\Representative`
+		arp       = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\`
 	)
 	// pnputilExits makes the fake's /add-driver exit with code (0: remove
 	// the file).
@@ -432,7 +433,12 @@ func TestWineVSCRepresentative(t *testing.T) {
 			}
 			// Windows reports 1603, Wine 8.0 1627 (ERROR_FUNCTION_FAILED);
 			// Wine passes the low 8 bits.
+			os.Remove(w.Path(helperLog))
 			msiexec(t, []int{winetest.Code(1603), winetest.Code(1627)}, "/i", msi, "/qn")
+			// The helper's log names pnputil's code.
+			if b, _ := os.ReadFile(w.Path(helperLog)); !strings.Contains(string(b), "/install exited with code "+strconv.Itoa(c.code)) {
+				t.Errorf("helper log does not name pnputil's code %d:\n%s", c.code, b)
+			}
 			want := []string{add}
 			if c.staged {
 				want = append(want, `/delete-driver|oem1.inf|/uninstall`)

@@ -113,6 +113,22 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// logPath is the helper's own log, %SystemRoot%\Temp\msiforge-vschelper.log
+// (LocalSystem's temporary folder): nothing captures a custom action
+// EXE's output, and the log survives the rollback, so it is where a failed
+// install says which code pnputil returned.
+func logPath() string {
+	return filepath.Join(os.Getenv("SystemRoot"), "Temp", "msiforge-vschelper.log")
+}
+
 func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "msiforge-vschelper: "+format+"\n", args...)
+	line := "msiforge-vschelper: " + fmt.Sprintf(format, args...) + "\n"
+	os.Stderr.WriteString(line)
+	if os.Getenv("SystemRoot") == "" {
+		return
+	}
+	if f, err := os.OpenFile(logPath(), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+		f.WriteString(line)
+		f.Close()
+	}
 }
