@@ -2,6 +2,7 @@ package wix
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -73,6 +74,11 @@ type VSC struct {
 	// added (PublishedName, InfPath, PreExisting, RebootRequired):
 	// RegistryKey\Driver\<role>. The helper deletes it on removal.
 	StateKey string
+
+	// HardwareID is the virtual reader's hardware ID: vsc.<role>.hardware_id
+	// or the INF's first model for the architecture. The helper creates a
+	// root-enumerated device node with it and installs the driver on it.
+	HardwareID string
 
 	// ARM64Guard is set for the x64 package: it reads
 	// PROCESSOR_ARCHITECTURE from the 64-bit registry into ProcArch.
@@ -251,6 +257,18 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 		}
 	}
 	m.INF = file("Inf_", files.INF)
+	if m.HardwareID = pkg.HardwareID; m.HardwareID == "" {
+		data, err := os.ReadFile(m.INF.Path)
+		if err != nil {
+			return nil, fmt.Errorf("vsc.%s.hardware_id: not set, and the INF cannot be read for its first device model: %w", role, err)
+		}
+		if m.HardwareID = FirstHardwareID(data, arch); m.HardwareID == "" {
+			return nil, fmt.Errorf("vsc.%s.hardware_id: not set, and %s names no device model for %s ([Manufacturer] and its models section); set it", role, files.INF, arch)
+		}
+		if strings.ContainsAny(m.HardwareID, `[]{}"`) {
+			return nil, fmt.Errorf("vsc.%s.hardware_id: not set, and the INF's first model %q holds [ ] { } or a quote, which a formatted MSI field cannot carry; set it", role, m.HardwareID)
+		}
+	}
 	m.SYS = file("Sys_", files.SYS)
 	m.CAT = file("Cat_", files.CAT)
 	// The driver files are signed by their own catalog (and, for a
@@ -280,7 +298,10 @@ func (m *VSC) DriverFiles() []File { return []File{m.INF, m.SYS, m.CAT} }
 // the driver package to it.
 func (m *VSC) HelperCommand(verb string) string {
 	c := verb + ` "[DRIVERDIR]` + m.INF.Name + `" "` + m.StateKey + `"`
-	if verb == "remove" {
+	switch verb {
+	case "add":
+		c += ` "` + m.HardwareID + `"`
+	case "remove":
 		c += ` "[` + OtherInstalled + `]"`
 	}
 	return c

@@ -144,7 +144,10 @@ func TestVSCTables(t *testing.T) {
 				// Problem 3: the INF's path comes from its directory, never
 				// from [#file], which formats empty during a removal.
 				want := verb + ` "[DRIVERDIR]vscsample.inf" "` + state + `"`
-				if verb == "remove" {
+				switch verb {
+				case "add": // problem 2: the device node's hardware ID, the INF's first model
+					want += ` "ROOT\VSCSAMPLE"`
+				case "remove":
 					want += ` "[VSCOTHERINSTALLED]"`
 				}
 				if got := value(t, ca, "Action", action, "Target"); got != want {
@@ -299,6 +302,7 @@ func TestWineVSCRepresentative(t *testing.T) {
 		logFile   = `C:\fakepnputil.log`
 		exitFile  = `C:\fakepnputil-exit`
 		helperLog = `C:\windows\temp\msiforge-vschelper.log`
+		device    = `HKLM\System\CurrentControlSet\Enum\ROOT\SMARTCARDREADER\0000`
 		state     = `HKLM\Software\Example Corp\Example Support Console VSC\Driver\Representative`
 		arp       = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\`
 	)
@@ -380,6 +384,17 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if got, _ := w.RegValue(state, "PublishedName"); got != "oem1.inf" {
 			t.Errorf("recorded PublishedName %q, want oem1.inf", got)
 		}
+		// Problem 2: the virtual reader's root-enumerated device node, with
+		// the driver installed on it by Wine's setupapi and newdev.
+		if got, _ := w.RegValue(device, "HardwareID"); !strings.HasPrefix(got, `ROOT\VSCSAMPLE`) {
+			t.Errorf("device node %s: HardwareID %q, want ROOT\\VSCSAMPLE", device, got)
+		}
+		if got, _ := w.RegValue(device, "Service"); got != "VscSample" {
+			t.Errorf("device node %s: Service %q, want VscSample (the INF's driver installed on it)", device, got)
+		}
+		if got, _ := w.RegValue(state, "DeviceInstanceId"); !strings.EqualFold(got, `ROOT\SMARTCARDREADER\0000`) {
+			t.Errorf("recorded DeviceInstanceId %q", got)
+		}
 	})
 
 	t.Run("uninstall", func(t *testing.T) {
@@ -402,6 +417,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 		}
 		if w.KeyExists(state) {
 			t.Error("the helper's record left after uninstall")
+		}
+		if w.KeyExists(device) {
+			t.Error("device node left after uninstall")
 		}
 	})
 
@@ -436,6 +454,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 				if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
 					t.Errorf("uninstall: pnputil calls %q, want %q", got, want)
 				}
+				if w.KeyExists(device) {
+					t.Error("device node left after uninstall")
+				}
 				return
 			}
 			// Windows reports 1603, Wine 8.0 1627 (ERROR_FUNCTION_FAILED);
@@ -463,6 +484,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 			}
 			if w.KeyExists(arp+productCode) || w.KeyExists(state) {
 				t.Error("rolled-back product is registered, or the helper's record is left")
+			}
+			if w.KeyExists(device) {
+				t.Error("rollback left a device node")
 			}
 		})
 	}
@@ -511,6 +535,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 		if w.KeyExists(state) {
 			t.Error("the representative package's record is left")
 		}
+		if !w.KeyExists(device) {
+			t.Error("removing the representative package removed the device node the customer package uses")
+		}
 		msiexec(t, ok, "/x", custMSI, "/qn")
 		if got, want := pnputilLog(), []string{`/delete-driver|oem1.inf|/uninstall`}; !slices.Equal(got, want) {
 			t.Errorf("pnputil calls %q, want %q", got, want)
@@ -519,6 +546,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 			return w.Exists(oem) || w.KeyExists(`HKLM\System\CurrentControlSet\Services\RemoteSupportVscCust`)
 		}) {
 			t.Error("driver package or customer service left after removing both")
+		}
+		if w.KeyExists(device) {
+			t.Error("device node left after removing both packages")
 		}
 	})
 
@@ -583,8 +613,8 @@ func TestWineVSCRepresentative(t *testing.T) {
 		}
 		msiexec(t, []int{winetest.Code(1603)}, "/i", msi, "/qn") // downgrade
 		msiexec(t, ok, "/x", newMSI, "/qn")
-		if !gone(func() bool { return w.KeyExists(svcKey) || w.Exists(oem) || w.KeyExists(state) }) {
-			t.Error("service, driver or the helper's record left after uninstalling the upgrade")
+		if !gone(func() bool { return w.KeyExists(svcKey) || w.Exists(oem) || w.KeyExists(state) || w.KeyExists(device) }) {
+			t.Error("service, driver, device node or the helper's record left after uninstalling the upgrade")
 		}
 	})
 }

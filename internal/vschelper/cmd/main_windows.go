@@ -2,9 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"unsafe"
 )
@@ -14,15 +16,162 @@ var (
 	regCreateKeyExW = advapi32.NewProc("RegCreateKeyExW")
 	regSetValueExW  = advapi32.NewProc("RegSetValueExW")
 	regDeleteKeyW   = advapi32.NewProc("RegDeleteKeyW")
+
+	setupapi                = syscall.NewLazyDLL("setupapi.dll")
+	setupDiGetINFClassW     = setupapi.NewProc("SetupDiGetINFClassW")
+	setupDiCreateDevInfoLst = setupapi.NewProc("SetupDiCreateDeviceInfoList")
+	setupDiCreateDevInfoW   = setupapi.NewProc("SetupDiCreateDeviceInfoW")
+	setupDiSetDevRegPropW   = setupapi.NewProc("SetupDiSetDeviceRegistryPropertyW")
+	setupDiGetDevRegPropW   = setupapi.NewProc("SetupDiGetDeviceRegistryPropertyW")
+	setupDiCallClassInst    = setupapi.NewProc("SetupDiCallClassInstaller")
+	setupDiGetClassDevsW    = setupapi.NewProc("SetupDiGetClassDevsW")
+	setupDiEnumDevInfo      = setupapi.NewProc("SetupDiEnumDeviceInfo")
+	setupDiGetDevInstIdW    = setupapi.NewProc("SetupDiGetDeviceInstanceIdW")
+	setupDiOpenDevInfoW     = setupapi.NewProc("SetupDiOpenDeviceInfoW")
+	setupDiDestroyDevInfoL  = setupapi.NewProc("SetupDiDestroyDeviceInfoList")
+	newdev                  = syscall.NewLazyDLL("newdev.dll")
+	updateDriverForPnP      = newdev.NewProc("UpdateDriverForPlugAndPlayDevicesW")
 )
 
+// SetupAPI constants (setupapi.h, newdev.h).
+const (
+	dicdGenerateID     = 1
+	spdrpHardwareID    = 1
+	difRegisterDevice  = 0x19
+	difRemove          = 5
+	digcfAllClasses    = 4
+	installFlagForce   = 1
+	invalidHandleValue = ^uintptr(0)
+)
+
+type spDevinfoData struct {
+	cbSize    uint32
+	classGUID syscall.GUID
+	devInst   uint32
+	reserved  uintptr
+}
+
+func newDevinfo() spDevinfoData {
+	var d spDevinfoData
+	d.cbSize = uint32(unsafe.Sizeof(d))
+	return d
+}
+
+// deviceWithID returns the instance ID of a device whose hardware IDs
+// include hwid, or "".
+func deviceWithID(hwid string) string {
+	set, _, _ := setupDiGetClassDevsW.Call(0, 0, 0, digcfAllClasses)
+	if set == invalidHandleValue {
+		return ""
+	}
+	defer setupDiDestroyDevInfoL.Call(set)
+	for i := 0; ; i++ {
+		d := newDevinfo()
+		if r, _, _ := setupDiEnumDevInfo.Call(set, uintptr(i), uintptr(unsafe.Pointer(&d))); r == 0 {
+			return ""
+		}
+		buf := make([]uint16, 4096)
+		var typ, need uint32
+		if r, _, _ := setupDiGetDevRegPropW.Call(set, uintptr(unsafe.Pointer(&d)), spdrpHardwareID, uintptr(unsafe.Pointer(&typ)),
+			uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)*2), uintptr(unsafe.Pointer(&need))); r == 0 {
+			continue
+		}
+		for _, id := range splitMultiSZ(buf) {
+			if strings.EqualFold(id, hwid) {
+				return instanceID(set, &d)
+			}
+		}
+	}
+}
+
+func splitMultiSZ(buf []uint16) []string {
+	var out []string
+	for start, i := 0, 0; i < len(buf); i++ {
+		if buf[i] == 0 {
+			if i == start {
+				break
+			}
+			out = append(out, syscall.UTF16ToString(buf[start:i]))
+			start = i + 1
+		}
+	}
+	return out
+}
+
+func instanceID(set uintptr, d *spDevinfoData) string {
+	buf := make([]uint16, 512)
+	var need uint32
+	if r, _, _ := setupDiGetDevInstIdW.Call(set, uintptr(unsafe.Pointer(d)), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), uintptr(unsafe.Pointer(&need))); r == 0 {
+		return ""
+	}
+	return syscall.UTF16ToString(buf)
+}
+
+// createDevice creates the root-enumerated device node for hwid in the
+// INF's class and installs the driver on it: SetupDiCreateDeviceInfo,
+// DIF_REGISTERDEVICE, UpdateDriverForPlugAndPlayDevices. It returns the
+// new device's instance ID and whether a reboot is needed.
+// https://learn.microsoft.com/windows-hardware/drivers/install/installing-a-root-enumerated-device
+func createDevice(inf, hwid string) (string, bool, error) {
+	var guid syscall.GUID
+	class := make([]uint16, 64)
+	if r, _, err := setupDiGetINFClassW.Call(uintptr(unsafe.Pointer(utf16(inf))), uintptr(unsafe.Pointer(&guid)),
+		uintptr(unsafe.Pointer(&class[0])), uintptr(len(class)), 0); r == 0 {
+		return "", false, fmt.Errorf("SetupDiGetINFClass: %v", err)
+	}
+	set, _, err := setupDiCreateDevInfoLst.Call(uintptr(unsafe.Pointer(&guid)), 0)
+	if set == invalidHandleValue {
+		return "", false, fmt.Errorf("SetupDiCreateDeviceInfoList: %v", err)
+	}
+	defer setupDiDestroyDevInfoL.Call(set)
+	d := newDevinfo()
+	if r, _, err := setupDiCreateDevInfoW.Call(set, uintptr(unsafe.Pointer(&class[0])), uintptr(unsafe.Pointer(&guid)), 0, 0,
+		dicdGenerateID, uintptr(unsafe.Pointer(&d))); r == 0 {
+		return "", false, fmt.Errorf("SetupDiCreateDeviceInfo: %v", err)
+	}
+	ids, _ := syscall.UTF16FromString(hwid)
+	ids = append(ids, 0) // REG_MULTI_SZ
+	if r, _, err := setupDiSetDevRegPropW.Call(set, uintptr(unsafe.Pointer(&d)), spdrpHardwareID,
+		uintptr(unsafe.Pointer(&ids[0])), uintptr(len(ids)*2)); r == 0 {
+		return "", false, fmt.Errorf("SetupDiSetDeviceRegistryProperty: %v", err)
+	}
+	if r, _, err := setupDiCallClassInst.Call(difRegisterDevice, set, uintptr(unsafe.Pointer(&d))); r == 0 {
+		return "", false, fmt.Errorf("DIF_REGISTERDEVICE: %v", err)
+	}
+	id := instanceID(set, &d)
+	var reboot int32
+	if r, _, err := updateDriverForPnP.Call(0, uintptr(unsafe.Pointer(utf16(hwid))), uintptr(unsafe.Pointer(utf16(inf))),
+		installFlagForce, uintptr(unsafe.Pointer(&reboot))); r == 0 {
+		setupDiCallClassInst.Call(difRemove, set, uintptr(unsafe.Pointer(&d)))
+		return "", false, fmt.Errorf("UpdateDriverForPlugAndPlayDevices: %v", err)
+	}
+	return id, reboot != 0, nil
+}
+
+// removeDevice removes the device node with instance ID id (DIF_REMOVE).
+func removeDevice(id string) error {
+	set, _, err := setupDiCreateDevInfoLst.Call(0, 0)
+	if set == invalidHandleValue {
+		return fmt.Errorf("SetupDiCreateDeviceInfoList: %v", err)
+	}
+	defer setupDiDestroyDevInfoL.Call(set)
+	d := newDevinfo()
+	if r, _, err := setupDiOpenDevInfoW.Call(set, uintptr(unsafe.Pointer(utf16(id))), 0, 0, uintptr(unsafe.Pointer(&d))); r == 0 {
+		return fmt.Errorf("SetupDiOpenDeviceInfo %s: %v", id, err)
+	}
+	if r, _, err := setupDiCallClassInst.Call(difRemove, set, uintptr(unsafe.Pointer(&d))); r == 0 {
+		return fmt.Errorf("DIF_REMOVE %s: %v", id, err)
+	}
+	return nil
+}
+
 func run(args []string) int {
-	if len(args) != 3 && !(len(args) == 4 && args[0] == "remove") {
-		logf("usage: msiforge-vschelper add|rollback|remove INF STATEKEY [OTHER]")
+	if len(args) != 3 && !(len(args) == 4 && (args[0] == "remove" || args[0] == "add")) {
+		logf("usage: msiforge-vschelper add INF STATEKEY [HWID] | rollback INF STATEKEY | remove INF STATEKEY [OTHER]")
 		return 87 // ERROR_INVALID_PARAMETER
 	}
 	verb, inf, key := args[0], args[1], args[2]
-	if len(args) == 4 && args[3] != "" {
+	if len(args) == 4 && verb == "remove" && args[3] != "" {
 		// The other VSC package is installed and uses the same driver
 		// package: forget this one's record, leave the driver.
 		logf("remove: the other VSC package (%s) still uses the driver; left in the store", args[3])
@@ -32,7 +181,11 @@ func run(args []string) int {
 	infDir := filepath.Join(os.Getenv("SystemRoot"), "INF")
 	switch verb {
 	case "add":
-		return add(infDir, inf, key)
+		hwid := ""
+		if len(args) == 4 {
+			hwid = args[3]
+		}
+		return add(infDir, inf, key, hwid)
 	case "rollback", "remove":
 		return remove(verb, infDir, inf, key)
 	}
@@ -57,7 +210,7 @@ func pnputil(args ...string) (int, []byte) {
 	return -1, out
 }
 
-func add(infDir, inf, key string) int {
+func add(infDir, inf, key, hwid string) int {
 	pre := identical(infDir, inf) != ""
 	code, out := pnputil("/add-driver", inf, "/install")
 	name := publishedName(out)
@@ -70,11 +223,36 @@ func add(infDir, inf, key string) int {
 	if pre {
 		st["PreExisting"] = "1"
 	}
+	// pnputil installs the driver on existing devices; a root-enumerated
+	// reader has none on a clean machine: create its device node, unless
+	// one with the hardware ID is there (an upgrade, the other role).
+	var devErr error
+	st["DeviceCreated"] = "0"
+	if hwid != "" {
+		st["HardwareID"] = hwid
+	}
+	if ok && hwid != "" {
+		if id := deviceWithID(hwid); id != "" {
+			logf("device %s with hardware ID %s exists; pnputil updated it", id, hwid)
+		} else {
+			id, r, err := createDevice(inf, hwid)
+			if err == nil {
+				st["DeviceInstanceId"], st["DeviceCreated"] = id, "1"
+				reboot = reboot || r
+				logf("created device %s (%s) and installed the driver on it", id, hwid)
+			}
+			devErr = err
+		}
+	}
 	if err := writeState(key, st, reboot); err != nil {
 		logf("record the driver state under HKLM\\%s: %v", key, err)
 		if ok {
 			return 1
 		}
+	}
+	if devErr != nil {
+		logf("create the device node for %s: %v", hwid, devErr)
+		return 1
 	}
 	if !ok {
 		logf("pnputil /add-driver %s /install exited with code %d", inf, code)
@@ -95,6 +273,24 @@ func add(infDir, inf, key string) int {
 // package's). Its exit codes are informational: the actions ignore them.
 func remove(verb, infDir, inf, key string) int {
 	name, pre := readState(key, "PublishedName"), readState(key, "PreExisting") == "1"
+	// The device node goes first, then the driver package. The rollback
+	// removes only a node its add created; the uninstall, the last user
+	// of the driver, the recorded node or else any with the hardware ID
+	// (the other role's package created it).
+	dev := readState(key, "DeviceInstanceId")
+	switch {
+	case verb == "rollback" && readState(key, "DeviceCreated") != "1":
+		dev = ""
+	case verb == "remove" && dev == "" && readState(key, "HardwareID") != "":
+		dev = deviceWithID(readState(key, "HardwareID"))
+	}
+	if dev != "" {
+		if err := removeDevice(dev); err != nil {
+			logf("%s: %v", verb, err)
+		} else {
+			logf("%s: removed device %s", verb, dev)
+		}
+	}
 	if name == "" && verb == "remove" {
 		name = identical(infDir, inf)
 	}
