@@ -690,3 +690,30 @@ func TestSignedVSCHelper(t *testing.T) {
 		t.Errorf("built %d VSC packages, want 2", n)
 	}
 }
+
+// TestVSCHardwareID: vsc.<role>.hardware_id overrides the INF's first
+// model, and an INF without one is an error naming the setting.
+func TestVSCHardwareID(t *testing.T) {
+	c := testutil.LoadExampleWithVSC(t, "x64")
+	c.VSC.Representative.HardwareID = `ROOT\OTHERREADER`
+	srcs, err := release.Sources(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range srcs {
+		if s.VSC == nil {
+			continue
+		}
+		want := map[string]string{"representative": `ROOT\OTHERREADER`, "customer": `ROOT\VSCSAMPLE`}[s.VSC.Role]
+		if s.VSC.HardwareID != want || !strings.Contains(string(s.Text), `&quot;`+want+`&quot;`) {
+			t.Errorf("%s: hardware ID %q, want %q in the add command", s.VSC.Role, s.VSC.HardwareID, want)
+		}
+	}
+	inf := c.Path(c.VSC.Customer.Files["x64"].INF)
+	if err := os.WriteFile(inf, []byte("[Version]\nSignature=\"$WINDOWS NT$\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := release.Sources(c, nil); err == nil || !strings.Contains(err.Error(), "vsc.customer.hardware_id: not set") {
+		t.Errorf("INF without models: err %v, want one naming vsc.customer.hardware_id", err)
+	}
+}
