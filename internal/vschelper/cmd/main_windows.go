@@ -262,7 +262,7 @@ func add(infDir, inf, key, hwid string) int {
 		return code
 	}
 	if reboot {
-		logf("pnputil exited with 3010: a reboot is needed to finish the driver install (recorded as RebootRequired)")
+		logf("a reboot is needed to finish the driver install (pnputil code %d; recorded as RebootRequired)", code)
 	}
 	logf("driver package %s added (pnputil code %d)", name, code)
 	return 0
