@@ -271,6 +271,9 @@ func TestWineVSCRepresentative(t *testing.T) {
 		f.Service = svcExe
 		p.Pkg.Files["x64"] = f
 	}
+	// The real sample INF (the test example's is a placeholder): Wine's
+	// setupapi reads its class to create the reader's device node.
+	copyFile(t, filepath.Join(testutil.RepoRoot(t), "examples", "vsc", "driver", "vscsample.inf"), c.Path(c.VSC.Representative.Files["x64"].INF))
 	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -696,6 +699,10 @@ func TestSignedVSCHelper(t *testing.T) {
 func TestVSCHardwareID(t *testing.T) {
 	c := testutil.LoadExampleWithVSC(t, "x64")
 	c.VSC.Representative.HardwareID = `ROOT\OTHERREADER`
+	// The customer's comes from the INF (the test example's is a placeholder).
+	c.VSC.Customer.HardwareID = ""
+	inf := c.Path(c.VSC.Customer.Files["x64"].INF)
+	copyFile(t, filepath.Join(testutil.RepoRoot(t), "examples", "vsc", "driver", "vscsample.inf"), inf)
 	srcs, err := release.Sources(c, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -709,11 +716,21 @@ func TestVSCHardwareID(t *testing.T) {
 			t.Errorf("%s: hardware ID %q, want %q in the add command", s.VSC.Role, s.VSC.HardwareID, want)
 		}
 	}
-	inf := c.Path(c.VSC.Customer.Files["x64"].INF)
 	if err := os.WriteFile(inf, []byte("[Version]\nSignature=\"$WINDOWS NT$\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := release.Sources(c, nil); err == nil || !strings.Contains(err.Error(), "vsc.customer.hardware_id: not set") {
 		t.Errorf("INF without models: err %v, want one naming vsc.customer.hardware_id", err)
+	}
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
