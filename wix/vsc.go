@@ -2,10 +2,12 @@ package wix
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/vschelper"
 )
 
 // VSC is everything the VSC driver package template needs for one role
@@ -27,9 +29,8 @@ type VSC struct {
 	Win64    bool
 	// ProgramFiles is ProgramFilesFolder or ProgramFiles64Folder.
 	ProgramFiles string
-	// SystemFolder holds pnputil.exe and cmd.exe of the package's own
-	// bitness: System64Folder for x64 and arm64, SystemFolder for x86
-	// (which the launch condition keeps to 32-bit Windows).
+	// SystemFolder is System64Folder for x64 and arm64, SystemFolder for
+	// x86 (which the launch condition keeps to 32-bit Windows).
 	SystemFolder string
 	Template     string
 
@@ -40,6 +41,13 @@ type VSC struct {
 
 	INF, SYS, CAT File // installed under <role folder>\Driver
 	Service       File // the service executable, in the role folder
+	// Helper is msiforge-vschelper (internal/vschelper), stored in the
+	// Binary table (not installed): the driver actions run it (custom
+	// action type 2), and it runs pnputil. Its Path is set by the build,
+	// which compiles it. From the Binary table it runs also when its
+	// installed copy would be gone: Wine deletes the installed files
+	// before it runs the rollback actions.
+	Helper File
 
 	ServiceName        string
 	DisplayName        string
@@ -62,16 +70,44 @@ type VSC struct {
 	RegistryKey     string // Software\<Manufacturer>\<product> VSC
 	RegistryGUID    string
 	OtherRoleFolder string
+	// StateKey (HKLM) is where the helper records the driver package it
+	// added (PublishedName, InfPath, PreExisting, RebootRequired):
+	// RegistryKey\Driver\<role>. The helper deletes it on removal.
+	StateKey string
+
+	// HardwareID is the virtual reader's hardware ID: vsc.<role>.hardware_id
+	// or the INF's first model for the architecture. The helper creates a
+	// root-enumerated device node with it and installs the driver on it.
+	HardwareID string
+
+	// ARM64Guard is set for the x64 package: it reads
+	// PROCESSOR_ARCHITECTURE from the 64-bit registry into ProcArch.
+	ARM64Guard bool
 }
 
 // OtherInstalled is the property AppSearch sets when the other role's
 // package is installed.
 const OtherInstalled = "VSCOTHERINSTALLED"
 
+// Properties of the platform guards, set by AppSearch.
+const (
+	// BuildNumber is CurrentBuildNumber of HKLM\SOFTWARE\Microsoft\Windows
+	// NT\CurrentVersion: a REG_SZ, which a raw RegLocator read gives as
+	// the plain digits.
+	BuildNumber = "VSCBUILDNUMBER"
+	// ProcArch is PROCESSOR_ARCHITECTURE of the system environment
+	// (AMD64, ARM64, x86), read from the 64-bit registry.
+	ProcArch = "VSCPROCARCH"
+	// MinBuild is Windows 10 version 1607, the first with pnputil
+	// /add-driver ... /install.
+	// https://learn.microsoft.com/windows-hardware/drivers/devtest/pnputil
+	MinBuild = 14393
+)
+
 // Custom action ids of the VSC package, referenced by the fix-ups and tests.
 const (
-	VSCSetPnputil      = "VscSetPnputil"
-	VSCSetCmd          = "VscSetCmd"
+	// VSCHelperBinary is the helper's Binary table key.
+	VSCHelperBinary    = "VscHelper"
 	VSCDriverInstall   = "VscDriverInstall"
 	VSCDriverRollback  = "VscDriverRollback"
 	VSCDriverUninstall = "VscDriverUninstall"
@@ -98,21 +134,31 @@ const (
 	SeqDriverReAdd    = 3489 // the rollback of SeqDriverRemove, just before it
 )
 
-// Custom action types (msidbCustomActionType*): 50 runs an EXE whose path
-// is in a property; +0x40 ignores its exit code; +0x400 in-script
+// SeqRemoveExistingProducts: after InstallInitialize (1500), so the old
+// product is removed inside the new install's transaction and a failed
+// new install restores it (wixl writes 1401, after InstallValidate, and
+// ignores MajorUpgrade/@Schedule: a fix-up moves it).
+// https://learn.microsoft.com/windows/win32/msi/removeexistingproducts-action
+const SeqRemoveExistingProducts = 1501
+
+// Custom action types (msidbCustomActionType*): 2 runs an EXE stored in
+// the Binary table (https://learn.microsoft.com/windows/win32/msi/custom-action-type-2); +0x40 ignores its exit code; +0x400 in-script
 // (deferred); +0x800 no impersonation (runs as LocalSystem); +0x100 rollback.
 const (
-	TypeExeProperty   = 50
+	TypeExeBinary     = 2
 	TypeContinue      = 0x40
 	TypeRollback      = 0x100
 	TypeInScript      = 0x400
 	TypeNoImpersonate = 0x800
 
 	// TypeDriverInstall: deferred, elevated, exit code checked.
-	TypeDriverInstall = TypeExeProperty | TypeInScript | TypeNoImpersonate
+	// wixl 0.101 cannot write it (BinaryKey with ExeCommand gives no row):
+	// the template declares the actions as DLL calls (type 1) with the
+	// command line as DllEntry, and fix-ups set these types.
+	TypeDriverInstall = TypeExeBinary | TypeInScript | TypeNoImpersonate
 	// TypeDriverUninstall: deferred, elevated; a failed removal must not
 	// make the product impossible to uninstall, so its exit code is ignored.
-	TypeDriverUninstall = TypeExeProperty | TypeContinue | TypeInScript | TypeNoImpersonate
+	TypeDriverUninstall = TypeExeBinary | TypeContinue | TypeInScript | TypeNoImpersonate
 	// TypeDriverRollback is TypeDriverUninstall run only on rollback.
 	// wixl 0.101 only knows Execute="deferred": the template declares the
 	// action like the uninstall one and a fix-up adds the rollback bit.
@@ -140,12 +186,29 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 	p := c.Product
 	ns := p.UpgradeCode
 	sys := "System64Folder"
-	cond := LaunchCondition{"Installed OR VersionNT64", "This package is for 64-bit Windows; install the x86 package on 32-bit Windows."}
-	if arch == "x86" {
+	// Windows Installer reports VersionNT 603 on Windows 10 and 11, so the
+	// build number comes from the registry. It is a string there; MSI
+	// compares a property holding only digits with an integer literal as
+	// an integer (so "9600" < 14393, not as text), and an absent property
+	// (empty string) compared with an integer is false: refused.
+	// https://learn.microsoft.com/windows/win32/msi/conditional-statement-syntax
+	conds := []LaunchCondition{{fmt.Sprintf("Installed OR %s >= %d", BuildNumber, MinBuild),
+		"This package needs Windows 10 version 1607 (build 14393) or later."}}
+	switch arch {
+	case "x86":
 		sys = "SystemFolder"
 		// An x86 kernel driver does not load on 64-bit Windows, and a
 		// 32-bit package would find the WOW64 system folder there.
-		cond = LaunchCondition{"Installed OR NOT VersionNT64", "This package is for 32-bit Windows; install the x64 or arm64 package on 64-bit Windows."}
+		conds = append(conds, LaunchCondition{"Installed OR NOT VersionNT64", "This package is for 32-bit Windows; install the x64 package on x64 Windows or the arm64 package on ARM64 Windows."})
+	case "x64":
+		// VersionNT64 is set on ARM64 Windows too (it runs x64 code), but
+		// an x64 kernel driver does not load there.
+		conds = append(conds,
+			LaunchCondition{"Installed OR VersionNT64", "This package is for x64 Windows; install the x86 package on 32-bit Windows."},
+			LaunchCondition{"Installed OR NOT " + ProcArch + `~="ARM64"`, "This package is for x64 Windows; install the arm64 package on ARM64 Windows."})
+	default:
+		// The Arm64 summary Template already keeps it off other machines.
+		conds = append(conds, LaunchCondition{"Installed OR VersionNT64", "This package is for ARM64 Windows; install the x86 package on 32-bit Windows."})
 	}
 	roleTitle := strings.TrimPrefix(config.VSCSuffix(role), " VSC ")
 	other := config.RoleCustomer
@@ -178,8 +241,10 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 		ServiceDescription: pkg.Description,
 		Start:              pkg.Start,
 		StartOnInstall:     pkg.Start == "auto",
-		LaunchConditions:   []LaunchCondition{cond},
+		LaunchConditions:   conds,
+		ARM64Guard:         arch == "x64",
 	}
+	m.StateKey = m.RegistryKey + `\Driver\` + roleTitle
 	file := func(prefix, path string) File {
 		name := filepath.Base(path)
 		return File{
@@ -192,6 +257,18 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 		}
 	}
 	m.INF = file("Inf_", files.INF)
+	if m.HardwareID = pkg.HardwareID; m.HardwareID == "" {
+		data, err := os.ReadFile(m.INF.Path)
+		if err != nil {
+			return nil, fmt.Errorf("vsc.%s.hardware_id: not set, and the INF cannot be read for its first device model: %w", role, err)
+		}
+		if m.HardwareID = FirstHardwareID(data, arch); m.HardwareID == "" {
+			return nil, fmt.Errorf("vsc.%s.hardware_id: not set, and %s names no device model for %s ([Manufacturer] and its models section); set it", role, files.INF, arch)
+		}
+		if strings.ContainsAny(m.HardwareID, `[]{}"`) {
+			return nil, fmt.Errorf("vsc.%s.hardware_id: not set, and the INF's first model %q holds [ ] { } or a quote, which a formatted MSI field cannot carry; set it", role, m.HardwareID)
+		}
+	}
 	m.SYS = file("Sys_", files.SYS)
 	m.CAT = file("Cat_", files.CAT)
 	// The driver files are signed by their own catalog (and, for a
@@ -200,55 +277,59 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 	m.INF.NoSign, m.SYS.NoSign, m.CAT.NoSign = true, true, true
 	m.Service = file("Svc_", files.Service)
 	m.Service.ComponentID = VSCServiceComp
+	m.Helper = File{ID: VSCHelperBinary, Name: vschelper.Name, Source: "payload/" + vschelper.Name}
 	return m, nil
 }
 
-// Files returns the files the build stages: driver files, then the service.
+// Files returns the installed files: driver files, then the service.
 func (m *VSC) Files() []File { return []File{m.INF, m.SYS, m.CAT, m.Service} }
 
 // DriverFiles returns the INF, SYS and CAT files.
 func (m *VSC) DriverFiles() []File { return []File{m.INF, m.SYS, m.CAT} }
 
-// PnputilAdd is the command line of the install action (after pnputil.exe).
-func (m *VSC) PnputilAdd() string {
-	return `/add-driver "[#` + m.INF.ID + `]" /install`
-}
-
-// PnputilRemove is the cmd.exe command line that removes the driver
-// package. pnputil /delete-driver wants the published name (oemNN.inf),
-// which Windows chooses at install time. When pnputil adds a driver it
-// copies the INF byte for byte to %windir%\INF\oemNN.inf (and
-// SetupCopyOEMInf finds duplicates the same way, by comparing the files),
-// so the action compares each oem*.inf with the installed INF and deletes
-// the matching one. Not parsing `pnputil /enum-drivers` keeps it
-// independent of the Windows display language. The wildcard is not quoted:
-// Wine's cmd does not expand quoted wildcards, and the Windows folder
-// holds no spaces. Not verified on real Windows here; under Wine (whose
-// fc.exe is a stub that always reports a match) only the loop and the
-// pnputil arguments can be checked.
-func (m *VSC) PnputilRemove() string {
-	return `/c for %f in ([WindowsFolder]INF\oem*.inf) do @fc /b "[#` + m.INF.ID + `]" "%f" >nul 2>nul && "[` +
-		m.SystemFolder + `]pnputil.exe" /delete-driver "%~nxf" /uninstall`
+// HelperCommand is the command line of a driver action (after the
+// helper's path): verb is add, rollback or remove (see internal/vschelper).
+// The INF's path is formatted from its directory, [DRIVERDIR], not from
+// [#file]: [#file] formats empty while the file's component is being
+// removed, which is exactly when the removal and its rollback run.
+// https://learn.microsoft.com/windows/win32/msi/formatted
+// The removal also gets [VSCOTHERINSTALLED]: when the other role's
+// package is installed, the helper forgets this one's record and leaves
+// the driver package to it.
+func (m *VSC) HelperCommand(verb string) string {
+	c := verb + ` "[DRIVERDIR]` + m.INF.Name + `" "` + m.StateKey + `"`
+	switch verb {
+	case "add":
+		c += ` "` + m.HardwareID + `"`
+	case "remove":
+		c += ` "[` + OtherInstalled + `]"`
+	}
+	return c
 }
 
 // The template reads the fixed action ids and sequence numbers through
 // these methods, so they are defined once, above.
 
-func (*VSC) SetPnputilID() string   { return VSCSetPnputil }
-func (*VSC) SetCmdID() string       { return VSCSetCmd }
 func (*VSC) InstallID() string      { return VSCDriverInstall }
 func (*VSC) RollbackID() string     { return VSCDriverRollback }
 func (*VSC) UninstallID() string    { return VSCDriverUninstall }
 func (*VSC) ReAddID() string        { return VSCDriverReAdd }
 func (*VSC) SeqDriverReAdd() int    { return SeqDriverReAdd }
 func (*VSC) SeqSetProperties() int  { return SeqSetProperties }
-func (*VSC) SeqSetCmd() int         { return SeqSetProperties + 1 }
 func (*VSC) SeqDriverRollback() int { return SeqDriverRollback }
 func (*VSC) SeqDriverInstall() int  { return SeqDriverInstall }
 func (*VSC) SeqDriverRemove() int   { return SeqDriverRemove }
 func (*VSC) OtherInstalled() string { return OtherInstalled }
 func (*VSC) RegistryComp() string   { return VSCRegistryComp }
+func (*VSC) BuildNumber() string    { return BuildNumber }
+func (*VSC) ProcArch() string       { return ProcArch }
 
 // CondDriverRemove is when the uninstall action runs: on a full removal,
-// unless the other role's package still needs the driver.
-func (*VSC) CondDriverRemove() string { return `REMOVE~="ALL" AND NOT ` + OtherInstalled }
+// unless it is the old product's removal during a major upgrade
+// (UPGRADINGPRODUCTCODE is set then), whose new package keeps the driver.
+// Whether the other role's package still needs the driver, the helper
+// decides (see HelperCommand), so this package's record goes either way.
+// https://learn.microsoft.com/windows/win32/msi/upgradingproductcode
+func (*VSC) CondDriverRemove() string {
+	return `REMOVE~="ALL" AND NOT UPGRADINGPRODUCTCODE`
+}

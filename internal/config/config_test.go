@@ -250,6 +250,10 @@ func TestParseErrors(t *testing.T) {
 			return strings.Replace(withVSC, "  customer:\n", "  customer:\n    service_name: Remote Support\n", 1)
 		}, `msiforge.yaml: 1 problem:
   msiforge.yaml:18: vsc.customer.service_name: "Remote Support" is not a service name (letters, digits, '_', '.', '-'; starting with a letter)`},
+		{"vsc bad hardware id", func(string) string {
+			return strings.Replace(withVSC, "  customer:\n", "  customer:\n    hardware_id: \"ROOT\\\\VSC[1]\"\n", 1)
+		}, `msiforge.yaml: 1 problem:
+  msiforge.yaml:18: vsc.customer.hardware_id: "ROOT\\VSC[1]" is not a hardware ID (at most 200 of letters, digits and \ _ - & * . #, like ROOT\VSCREADER)`},
 		{"vsc files", func(string) string {
 			s := strings.Replace(withVSC, "x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys,", "x64: {inf: vsc/missing.inf, sys: vsc/vsc.inf,", 1)
 			return strings.Replace(s, "x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer", "arm64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat}\n  customer", 1)

@@ -31,6 +31,10 @@ type VSCPackage struct {
 	DisplayName string              `yaml:"display_name"` // what services.msc shows; default per role
 	Description string              `yaml:"description"`  // optional service description
 	Start       string              `yaml:"start"`        // auto (default), demand or disabled
+	// HardwareID is the hardware ID of the virtual reader's device node,
+	// which the install creates (root-enumerated) and installs the driver
+	// on; default: the INF's first device model for each architecture.
+	HardwareID string `yaml:"hardware_id"`
 }
 
 // VSCFiles are one architecture's files of a VSC package.
@@ -62,6 +66,10 @@ const (
 
 // StartTypes are the service start types wixl's ServiceInstall supports.
 var StartTypes = []string{"auto", "demand", "disabled"}
+
+// hardwareIDRE: a device hardware ID. It goes into a formatted MSI field
+// inside quotes, so no [ ] { } or quotes.
+var hardwareIDRE = regexp.MustCompile(`^[A-Za-z0-9\\_&*.#-]{1,200}$`)
 
 // VSCSuffix is appended to the product name to name a VSC package
 // ("Example Support Console VSC Representative").
@@ -183,6 +191,9 @@ func (c *Config) validateVSC(v *validator) {
 			names[strings.ToLower(p.ServiceName)] = base
 		}
 		v.name(base+".display_name", p.DisplayName, maxServiceName, 0)
+		if id := p.HardwareID; id != "" && !hardwareIDRE.MatchString(id) {
+			v.addf(base+".hardware_id", "%q is not a hardware ID (at most 200 of letters, digits and \\ _ - & * . #, like ROOT\\VSCREADER)", id)
+		}
 		if d := p.Description; strings.ContainsAny(d, "[]{}") {
 			v.addf(base+".description", "%q must not contain [ ] { } (the description is a formatted MSI field)", d)
 		} else {

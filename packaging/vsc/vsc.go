@@ -7,11 +7,15 @@ package vsc
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/vschelper"
 	"github.com/msiforge/msiforge/packaging"
 	"github.com/msiforge/msiforge/packaging/msi"
 	"github.com/msiforge/msiforge/wix"
@@ -38,13 +42,22 @@ func Kind(role string) string {
 	return packaging.KindVSCRepresentative
 }
 
-// Build builds job.Model's package into job.Out.
+// Build builds job.Model's package into job.Out. It first cross-compiles
+// the helper the driver actions run (internal/vschelper), which needs Go.
 func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, error) {
 	m := job.Model
+	dir, err := os.MkdirTemp("", "msiforge-vsc-")
+	if err != nil {
+		return packaging.Artifact{}, err
+	}
+	defer os.RemoveAll(dir)
+	if m.Helper.Path, err = vschelper.Build(ctx, run, m.Arch, dir); err != nil {
+		return packaging.Artifact{}, err
+	}
 	return msi.Build(ctx, run, msi.Job{
 		Kind:        Kind(m.Role),
 		Package:     msi.PackageInfo{Arch: m.Arch, WixlArch: m.WixlArch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version},
-		Files:       m.Files(),
+		Files:       append(m.Files(), m.Helper), // the helper is staged (and signed) for the Binary table
 		Fixes:       func(packageCode string, epoch time.Time) []msi.Fix { return Fixes(m, packageCode, epoch) },
 		Source:      job.Source,
 		Out:         job.Out,
@@ -85,17 +98,37 @@ func Events(m *wix.VSC) int {
 	return e
 }
 
+// FixSequence moves action to seq in InstallExecuteSequence.
+func FixSequence(action string, seq int) msi.Fix {
+	return msi.Fix{
+		Name: "sequence of " + action,
+		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+			return msitools.Query(ctx, run, path, fmt.Sprintf("UPDATE `InstallExecuteSequence` SET `Sequence` = %d WHERE `Action` = %s", seq, msitools.Quote(action)))
+		},
+		Check: func(ctx context.Context, run execx.Runner, path string) error {
+			return msi.CheckRow(ctx, run, path, "InstallExecuteSequence", "Action", action, map[string]string{"Sequence": strconv.Itoa(seq)})
+		},
+	}
+}
+
 // Fixes are the fix-ups and read-back checks of a VSC package.
 func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
 	itoa := strconv.Itoa
-	return []msi.Fix{
+	fixes := []msi.Fix{
+		msi.FixCustomActionType(wix.VSCDriverInstall, wix.TypeDriverInstall),
+		msi.FixCustomActionType(wix.VSCDriverUninstall, wix.TypeDriverUninstall),
 		msi.FixCustomActionType(wix.VSCDriverRollback, wix.TypeDriverRollback),
 		msi.FixCustomActionType(wix.VSCDriverReAdd, wix.TypeDriverReAdd),
+		FixSequence("RemoveExistingProducts", wix.SeqRemoveExistingProducts),
 		msi.Verify("per-machine package", "Property", "Property", "ALLUSERS", map[string]string{"Value": "1"}),
 		msi.Verify("driver install action", "CustomAction", "Action", wix.VSCDriverInstall,
-			map[string]string{"Type": itoa(wix.TypeDriverInstall), "Source": "VSCPNPUTIL", "Target": m.PnputilAdd()}),
+			map[string]string{"Source": wix.VSCHelperBinary, "Target": m.HelperCommand("add")}),
+		msi.Verify("driver rollback action", "CustomAction", "Action", wix.VSCDriverRollback,
+			map[string]string{"Source": wix.VSCHelperBinary, "Target": m.HelperCommand("rollback")}),
 		msi.Verify("driver uninstall action", "CustomAction", "Action", wix.VSCDriverUninstall,
-			map[string]string{"Type": itoa(wix.TypeDriverUninstall), "Source": "VSCCMD", "Target": m.PnputilRemove()}),
+			map[string]string{"Source": wix.VSCHelperBinary, "Target": m.HelperCommand("remove")}),
+		msi.Verify("driver re-add action", "CustomAction", "Action", wix.VSCDriverReAdd,
+			map[string]string{"Source": wix.VSCHelperBinary, "Target": m.HelperCommand("add")}),
 		msi.Verify("driver install sequence", "InstallExecuteSequence", "Action", wix.VSCDriverInstall,
 			map[string]string{"Sequence": itoa(wix.SeqDriverInstall), "Condition": "NOT Installed"}),
 		msi.Verify("driver rollback sequence", "InstallExecuteSequence", "Action", wix.VSCDriverRollback,
@@ -106,6 +139,8 @@ func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
 			map[string]string{"Sequence": itoa(wix.SeqDriverRemove), "Condition": m.CondDriverRemove()}),
 		msi.Verify("detection of the other VSC package", "AppSearch", "Property", wix.OtherInstalled,
 			map[string]string{"Signature_": "VscOtherRole"}),
+		msi.Verify("build number search", "AppSearch", "Property", wix.BuildNumber, map[string]string{"Signature_": "VscBuildNumber"}),
+		msi.FixRegLocator("VscBuildNumber", msi.RootHKLM, regType(m.Win64)),
 		msi.Verify("service", "ServiceInstall", "Name", m.ServiceName, map[string]string{
 			"DisplayName": m.DisplayName, "ServiceType": itoa(ServiceOwnProcess), "StartType": itoa(StartType[m.Start]),
 			"ErrorControl": itoa(ErrorNormal), "StartName": "LocalSystem", "Component_": wix.VSCServiceComp,
@@ -113,6 +148,16 @@ func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
 		msi.Verify("service control", "ServiceControl", "Name", m.ServiceName, map[string]string{
 			"Event": itoa(Events(m)), "Wait": "1", "Component_": wix.VSCServiceComp,
 		}),
+	}
+	for _, c := range m.LaunchConditions {
+		fixes = append(fixes, msi.Verify("launch condition", "LaunchCondition", "Condition", c.Condition, map[string]string{"Description": c.Message}))
+	}
+	if m.ARM64Guard {
+		fixes = append(fixes,
+			msi.Verify("processor architecture search", "AppSearch", "Property", wix.ProcArch, map[string]string{"Signature_": "VscProcArch"}),
+			msi.FixRegLocator("VscProcArch", msi.RootHKLM, regType(true)))
+	}
+	return append(fixes,
 		// Last: the summary fields that make the build reproducible (and arm64).
 		msi.FixSummary(map[int]string{
 			msi.PIDTemplate:  m.Template,
@@ -120,5 +165,13 @@ func Fixes(m *wix.VSC, packageCode string, epoch time.Time) []msi.Fix {
 			msi.PIDCreated:   msi.SummaryTime(epoch),
 			msi.PIDLastSaved: msi.SummaryTime(epoch),
 		}),
+	)
+}
+
+// regType is a raw RegLocator read, of the 64-bit registry when win64.
+func regType(win64 bool) int {
+	if win64 {
+		return msi.LocatorRawValue | msi.Locator64Bit
 	}
+	return msi.LocatorRawValue
 }

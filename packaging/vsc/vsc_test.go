@@ -28,10 +28,10 @@ func TestKind(t *testing.T) {
 func TestTypes(t *testing.T) {
 	// The custom action types the packages must carry, spelled out.
 	for name, c := range map[string]struct{ got, want int }{
-		"install":   {wix.TypeDriverInstall, 50 + 0x400 + 0x800},
-		"uninstall": {wix.TypeDriverUninstall, 50 + 0x40 + 0x400 + 0x800},
-		"rollback":  {wix.TypeDriverRollback, 50 + 0x40 + 0x100 + 0x400 + 0x800},
-		"re-add":    {wix.TypeDriverReAdd, 50 + 0x40 + 0x100 + 0x400 + 0x800},
+		"install":   {wix.TypeDriverInstall, 2 + 0x400 + 0x800},
+		"uninstall": {wix.TypeDriverUninstall, 2 + 0x40 + 0x400 + 0x800},
+		"rollback":  {wix.TypeDriverRollback, 2 + 0x40 + 0x100 + 0x400 + 0x800},
+		"re-add":    {wix.TypeDriverReAdd, 2 + 0x40 + 0x100 + 0x400 + 0x800},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s type %d, want %d", name, c.got, c.want)

@@ -2,10 +2,13 @@
 // (Wine has none). It logs its arguments, one call a line, to
 // C:\fakepnputil.log and mimics the driver store just enough for the VSC
 // package's actions: /add-driver copies the INF to %SystemRoot%\INF\oemN.inf
-// as pnputil does (reusing the name of an identical one), /delete-driver removes that copy. When C:\fakepnputil-fail
-// exists, /add-driver copies the INF and then fails with exit code 1, like
-// a driver that stages but does not install, so a test can watch the
-// package roll back.
+// as pnputil does (reusing the name of an identical one), /delete-driver
+// removes that copy. When C:\fakepnputil-exit exists, /add-driver exits
+// with the code it holds, so a test can try each of pnputil's documented
+// codes: 0, 259 (staged, no matching device) and 3010 (reboot needed) stage
+// the INF, like other codes a driver that stages but does not install
+// would; 5 (access denied) and 87 (invalid parameter) stage nothing.
+// https://learn.microsoft.com/windows-hardware/drivers/devtest/pnputil-return-values
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -30,6 +34,16 @@ func main() {
 	}
 	switch os.Args[1] {
 	case "/add-driver":
+		code := 0
+		if b, err := os.ReadFile(`C:\fakepnputil-exit`); err == nil {
+			if code, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+				os.Exit(2)
+			}
+		}
+		if code == 5 || code == 87 {
+			fmt.Println("Failed to add driver package.")
+			os.Exit(code)
+		}
 		data, err := os.ReadFile(os.Args[2])
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -49,9 +63,7 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Printf("Published Name: oem%d.inf\n", n)
-		if _, err := os.Stat(`C:\fakepnputil-fail`); err == nil {
-			os.Exit(1)
-		}
+		os.Exit(code)
 	case "/delete-driver":
 		if err := os.Remove(filepath.Join(infDir, os.Args[2])); err != nil {
 			fmt.Fprintln(os.Stderr, err)
