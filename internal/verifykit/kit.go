@@ -303,8 +303,10 @@ func cmpVersion(a, b string) int {
 
 // derive writes a package made from src with other properties and
 // PackageCode: the real counterpart of the packages matrix --check
-// derives in its simulation (same tables, other codes or version).
-func derive(ctx context.Context, run execx.Runner, src, dst string, props map[string]string, pkgCode string) error {
+// derives in its simulation (simulate.Package.With: same tables, other
+// codes or version, and the Upgrade rows' bounds that were the old
+// version moved to the new one, as a build of that version has them).
+func derive(ctx context.Context, run execx.Runner, src, dst string, props map[string]string, oldVersion, pkgCode string) error {
 	if err := packaging.CopyFile(src, dst); err != nil {
 		return err
 	}
@@ -316,6 +318,36 @@ func derive(ctx context.Context, run execx.Runner, src, dst string, props map[st
 	sort.Strings(keys)
 	for _, k := range keys {
 		sql = append(sql, "UPDATE `Property` SET `Value` = "+msitools.Quote(props[k])+" WHERE `Property` = "+msitools.Quote(k))
+	}
+	if v, ok := props["ProductVersion"]; ok {
+		// VersionMin and VersionMax are in the Upgrade table's primary
+		// key, which libmsi cannot UPDATE: delete and insert again (as
+		// packaging/msi.FixUpgradeAttributes does).
+		t, err := msipkg.ReadTable(src, "Upgrade")
+		if err != nil {
+			return err
+		}
+		for _, r := range t.Rows {
+			col := func(name string) string {
+				if i := t.Col(name); i >= 0 && i < len(r) {
+					return r[i]
+				}
+				return ""
+			}
+			lo, hi := col("VersionMin"), col("VersionMax")
+			if lo != oldVersion && hi != oldVersion {
+				continue
+			}
+			if lo == oldVersion {
+				lo = v
+			}
+			if hi == oldVersion {
+				hi = v
+			}
+			sql = append(sql, "DELETE FROM `Upgrade` WHERE `ActionProperty` = "+msitools.Quote(col("ActionProperty")),
+				fmt.Sprintf("INSERT INTO `Upgrade` (`UpgradeCode`, `VersionMin`, `VersionMax`, `Language`, `Attributes`, `Remove`, `ActionProperty`) VALUES (%s, %s, %s, %s, %d, %s, %s)",
+					msitools.Quote(col("UpgradeCode")), msitools.Quote(lo), msitools.Quote(hi), msitools.Quote(col("Language")), atoi(col("Attributes")), msitools.Quote(col("Remove")), msitools.Quote(col("ActionProperty"))))
+		}
 	}
 	if len(sql) > 0 {
 		if err := msitools.Query(ctx, run, dst, sql...); err != nil {
@@ -352,7 +384,7 @@ func subject(ctx context.Context, run execx.Runner, root, name, src string, old 
 		if p.Version != in.version {
 			props["ProductVersion"] = p.Version
 		}
-		if err := derive(ctx, run, src, filepath.Join(dir, pkg+".msi"), props, p.PackageCode); err != nil {
+		if err := derive(ctx, run, src, filepath.Join(dir, pkg+".msi"), props, in.version, p.PackageCode); err != nil {
 			return nil, nil, fmt.Errorf("derive the %s package of %s: %w", pkg, src, err)
 		}
 		add(pkg, p)

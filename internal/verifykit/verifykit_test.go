@@ -227,7 +227,7 @@ func TestParseErrors(t *testing.T) {
 // a downgrade, and four of the scenarios where Wine departs from Windows.
 var wineSubset = []string{
 	"s1/per-user/no-runatstartup+no-shouldautoupdate",
-	"s1/per-machine/no-runatstartup+no-shouldautoupdate/shouldautoupdate=1",
+	"s1/per-machine/no-runatstartup/shouldautoupdate=1",
 	"s1/per-user/no-runatstartup+no-shouldautoupdate/as-system",
 	"s1/per-user/rerun-same",
 	"s1/per-user/rerun-invalid-runatstartup",
