@@ -92,8 +92,8 @@ type Expected struct {
 	Scenarios []Scenario      `json:"scenarios"`
 }
 
-// Write builds the kit in o.Out (created; must not hold a kit already
-// unless it is empty or a previous kit) and returns its expectations.
+// Write builds the kit in o.Out (created, or replaced when it is an empty
+// folder or a previous kit) and returns its expectations.
 func Write(ctx context.Context, run execx.Runner, o Options) (*Expected, error) {
 	if len(o.MSIs) == 0 {
 		return nil, fmt.Errorf("--msi: at least one console MSI is needed")
@@ -108,6 +108,9 @@ func Write(ctx context.Context, run execx.Runner, o Options) (*Expected, error) 
 	}
 	if o.Defaults.RunAtStartup == "" {
 		o.Defaults = matrix.Defaults{RunAtStartup: "0", ShouldAutoUpdate: "0"}
+	}
+	if err := replaceable(o.Out); err != nil {
+		return nil, err
 	}
 	parent := filepath.Dir(filepath.Clean(o.Out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -511,4 +514,33 @@ func addExe(exp *Expected) {
 		more = append(more, e)
 	}
 	exp.Scenarios = append(exp.Scenarios, more...)
+}
+
+// replaceable refuses an -o that Write must not delete: anything but a
+// missing path, an empty folder or a previous kit (its script and
+// expected results beside each other).
+func replaceable(out string) error {
+	fi, err := os.Lstat(out)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("-o %s: %w", out, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("-o %s: exists and is not a folder; give a new folder for the kit", out)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("-o %s: %w", out, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	for _, f := range []string{ScriptName, ExpectedName} {
+		if fi, err := os.Lstat(filepath.Join(out, f)); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("-o %s: a folder that is neither empty nor a verification kit (no %s); give a new folder, the kit replaces it", out, f)
+		}
+	}
+	return nil
 }
