@@ -127,7 +127,7 @@ func Write(ctx context.Context, run execx.Runner, o Options) (*Expected, error) 
 	var old *info
 	if o.UpgradeFrom != "" {
 		if old, err = readInfo(o.UpgradeFrom); err != nil {
-			return nil, fmt.Errorf("--upgrade-from %s: %w", o.UpgradeFrom, err)
+			return nil, fmt.Errorf("--upgrade-from: %w", err)
 		}
 	}
 	for i, src := range o.MSIs {
@@ -192,11 +192,20 @@ type info struct {
 	runValue, exeName, runComp  string
 }
 
+// readInfo's errors name the file (msi.Open's do already).
 func readInfo(p string) (*info, error) {
 	f, err := msi.Open(p)
 	if err != nil {
 		return nil, err
 	}
+	in, err := readOpen(p, f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return in, nil
+}
+
+func readOpen(p string, f *msi.File) (*info, error) {
 	defer f.Close()
 	props, err := f.Properties()
 	if err != nil {
@@ -363,7 +372,7 @@ func derive(ctx context.Context, run execx.Runner, src, dst string, props map[st
 func subject(ctx context.Context, run execx.Runner, root, name, src string, old *info, o Options) (*Subject, []Scenario, error) {
 	in, err := readInfo(src)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--msi %s: %w", src, err)
+		return nil, nil, fmt.Errorf("--msi: %w", err)
 	}
 	dir := filepath.Join(root, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
