@@ -155,17 +155,28 @@ func Script(exp *Expected) string {
 			w(`if defined DIR_%s if exist "!DIR_%s!%s" set "F=yes"`, h.name, h.name, pct(sub.ExeName))
 			w(`if defined DIR_%s >>"%%OUT%%" echo %%1 file %s !F!`, h.name, h.name)
 		}
+		// The context comes from Installer\Products (per-user products
+		// under HKCU, per-machine ones under HKLM\Software\Classes): Wine
+		// writes every Uninstall key under HKLM, Windows a per-user one
+		// under HKCU. Each key is listed once (a reg.exe run costs more
+		// than the comparisons) and its subkeys matched in :key_<subject>.
+		lists := []struct{ key, kind, tail string }{
+			{`HKCU\Software\Microsoft\Installer\Products`, "product", "per-user"},
+			{`HKLM\Software\Classes\Installer\Products`, "product", "per-machine"},
+		}
+		for _, h := range hives {
+			lists = append(lists, struct{ key, kind, tail string }{h.prefix + `Microsoft\Windows\CurrentVersion\Uninstall`, "arp", h.name})
+		}
+		for _, l := range lists {
+			w(`for /f "delims=" %%%%k in ('reg query "%s" 2^>nul') do call :key_%s %%1 %s %s "%%%%k"`, l.key, sub.Name, l.kind, l.tail)
+		}
+		w("goto :eof")
+		w("")
+		w(":key_%s", sub.Name)
+		w("rem %%1 before/after, %%2 product or arp, %%3 per-user/per-machine or the hive, %%4 a line of reg query: a subkey's path")
 		for _, c := range codes {
-			sq := squash(c)
-			// The context comes from Installer\Products (per-user
-			// products under HKCU, per-machine ones under
-			// HKLM\Software\Classes): Wine writes every Uninstall key
-			// under HKLM, Windows a per-user one under HKCU.
-			w(`call :ifkey "HKCU\Software\Microsoft\Installer\Products\%s" %%1 product %s per-user`, sq, c)
-			w(`call :ifkey "HKLM\Software\Classes\Installer\Products\%s" %%1 product %s per-machine`, sq, c)
-			for _, h := range hives {
-				w(`call :ifkey "%sMicrosoft\Windows\CurrentVersion\Uninstall\%s" %%1 arp %s %s`, h.prefix, c, c, h.name)
-			}
+			w(`if /i "%%2"=="product" if /i "%%~nx4"=="%s" >>"%%OUT%%" echo %%1 product %s %%3`, squash(c), c)
+			w(`if /i "%%2"=="arp" if /i "%%~nx4"=="%s" >>"%%OUT%%" echo %%1 arp %s %%3`, c, c)
 		}
 		w("goto :eof")
 	}
