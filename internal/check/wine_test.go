@@ -19,23 +19,19 @@ import (
 	msipkg "github.com/msiforge/msiforge/packaging/msi"
 )
 
-// wineDiffers are the lifecycle scenarios whose outcome under Wine's
+// wineDiffers (from matrix.WineDiffers, which the verification kit
+// shares) are the lifecycle scenarios whose outcome under Wine's
 // Windows Installer differs from Windows' documented behaviour (which
 // matrix --check simulates), each with its entry in
 // docs/wine-differences.md. TestWineScenarios fails when one of them
 // starts to agree (update the document) and when any other one disagrees.
-var wineDiffers = map[string]string{
-	"per-user/rerun-without-reinstall":       "a maintenance run reinstalls",
-	"per-machine/rerun-without-reinstall":    "a maintenance run reinstalls",
-	"per-user/change-run-off":                "a component whose condition turned false stays",
-	"per-machine/change-run-off":             "a component whose condition turned false stays",
-	"per-user/installdir-same-accepted":      "a component whose condition turned false stays",
-	"per-machine/installdir-same-accepted":   "a component whose condition turned false stays",
-	"per-user/rebuild":                       "no 1638",
-	"per-machine/rebuild":                    "no 1638",
-	"per-user/other-context-same-package":    "maintenance keeps the command line's ALLUSERS",
-	"per-machine/other-context-same-package": "maintenance keeps the command line's ALLUSERS",
-}
+var wineDiffers = func() map[string]string {
+	m := map[string]string{}
+	for id, d := range matrix.WineDiffers() {
+		m[id] = d.Reason
+	}
+	return m
+}()
 
 const (
 	wineSettingsKey = `Software\Example Corp\Example Support Console`
