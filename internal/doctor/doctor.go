@@ -32,6 +32,9 @@ var probes = []probe{
 	{"msibuild", "post-build MSI fix-ups", true, nil}, // no version flag: reported with msiinfo's
 	{"msiinfo", "read MSI tables back", true, []string{"--version"}},
 	{"makensis", "wrap MSIs into EXEs", true, []string{"-VERSION"}},
+	// go cross-compiles the VSC packages' custom-action helper
+	// (internal/vschelper); only builds with a vsc section need it.
+	{"go", "build the VSC packages' driver helper", false, []string{"version"}},
 	{"osslsigncode", "verify signatures independently (tests)", false, []string{"--version"}},
 	{"wine", "install MSIs in tests", false, []string{"--version"}},
 }

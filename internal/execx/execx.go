@@ -60,6 +60,7 @@ var Packages = map[string]string{
 	"wine":         "wine",
 	"wineserver":   "wine",
 	"osslsigncode": "osslsigncode",
+	"go":           "golang-go",
 }
 
 // ToolMissingError reports a program that is not in PATH.
