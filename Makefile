@@ -60,10 +60,10 @@ e2e: deps-test
 # fuzz runs each fuzz target briefly (CI does); FUZZTIME=10m for a real run.
 FUZZTIME ?= 15s
 fuzz:
-	$(GO) test ./internal/msi -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/cond -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/config -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/render -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME)
+	GO=$(GO) scripts/fuzz.sh ./internal/msi FuzzOpen $(FUZZTIME)
+	GO=$(GO) scripts/fuzz.sh ./internal/cond FuzzParse $(FUZZTIME)
+	GO=$(GO) scripts/fuzz.sh ./internal/config FuzzConfig $(FUZZTIME)
+	GO=$(GO) scripts/fuzz.sh ./internal/render FuzzRender $(FUZZTIME)
 
 # golden rewrites the golden files; review the diff like code.
 golden: payload
