@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -209,6 +210,14 @@ func (s *shape) mapping(n *yaml.Node, path string, visit func(key, value *yaml.N
 }
 
 func join(path, key string) string {
+	// A key that is empty, holds spaces, dots or other non-word characters
+	// is quoted, so the YAML path in a message stays readable ("" or " "
+	// would otherwise print as nothing).
+	if key == "" || strings.IndexFunc(key, func(r rune) bool {
+		return !(r == '_' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}) >= 0 {
+		key = strconv.Quote(key)
+	}
 	if path == "" {
 		return key
 	}

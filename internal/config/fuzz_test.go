@@ -28,7 +28,9 @@ func FuzzConfig(f *testing.F) {
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := config.Parse(data, "f.yaml", dir)
-		lines := strings.Count(string(data), "\n") + 1
+		// YAML breaks lines at "\r\n", "\r" and "\n" (YAML 1.2, 5.4).
+		lines := strings.Count(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") +
+			strings.Count(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r") + 1
 		var ve *config.ValidationError
 		switch {
 		case err == nil:
