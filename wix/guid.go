@@ -49,3 +49,27 @@ func Identifier(prefix, name string) string {
 	}
 	return s + h
 }
+
+// PackedGUID is Windows Installer's packed form of a GUID, the key name of
+// a product under ...\Installer\Products and ...\Installer\UserData: the
+// first three groups reversed, then each byte of the last two with its
+// two hex digits swapped. It returns "" for a string that is not a GUID.
+func PackedGUID(g string) string {
+	f := strings.Split(strings.Trim(g, "{}"), "-")
+	if len(f) != 5 || len(f[0]) != 8 || len(f[1]) != 4 || len(f[2]) != 4 || len(f[3]) != 4 || len(f[4]) != 12 {
+		return ""
+	}
+	rev := func(s string) string {
+		b := []byte(s)
+		for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+			b[i], b[j] = b[j], b[i]
+		}
+		return string(b)
+	}
+	out := rev(f[0]) + rev(f[1]) + rev(f[2])
+	rest := f[3] + f[4]
+	for i := 0; i+1 < len(rest); i += 2 {
+		out += string(rest[i+1]) + string(rest[i])
+	}
+	return strings.ToUpper(out)
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/matrix"
+	"github.com/msiforge/msiforge/internal/msiversion"
 	"github.com/msiforge/msiforge/internal/simulate"
 )
 
@@ -22,33 +23,12 @@ const (
 // runKey holds the Run values.
 const runKey = `Software\Microsoft\Windows\CurrentVersion\Run`
 
-// nextVersion raises the minor field: 1.4.2 -> 1.5.0.
-func nextVersion(v string) string {
-	f := strings.Split(v, ".")
-	for len(f) < 3 {
-		f = append(f, "0")
-	}
-	minor := atoi(f[1]) + 1
-	return fmt.Sprintf("%s.%d.0", f[0], minor)
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
-
 // derive builds the single-package lifecycle's packages from p.
 func derive(p *simulate.Package) map[string]*simulate.Package {
 	return map[string]*simulate.Package{
 		matrix.PkgThis: p,
 		matrix.PkgNext: p.With(matrix.PkgNext, derivedPackageCode1, map[string]string{
-			"ProductCode": derivedNextCode, "ProductVersion": nextVersion(p.Property("ProductVersion"))}),
+			"ProductCode": derivedNextCode, "ProductVersion": msiversion.Next(p.Property("ProductVersion"))}),
 		matrix.PkgRebuild: p.With(matrix.PkgRebuild, derivedPackageCode2, nil),
 		matrix.PkgSibling: p.With(matrix.PkgSibling, derivedPackageCode3, map[string]string{"ProductCode": derivedSiblingCode}),
 	}
@@ -56,42 +36,10 @@ func derive(p *simulate.Package) map[string]*simulate.Package {
 
 // relation names how the checked package relates to --upgrade-from's.
 func relation(old, cur *simulate.Package) (string, error) {
-	if !strings.EqualFold(old.Property("UpgradeCode"), cur.Property("UpgradeCode")) {
-		return "", fmt.Errorf("%s has UpgradeCode %s and %s has %s: not releases of one product", old.Name, old.Property("UpgradeCode"), cur.Name, cur.Property("UpgradeCode"))
+	rel := func(p *simulate.Package) matrix.Release {
+		return matrix.Release{Name: p.Name, UpgradeCode: p.Property("UpgradeCode"), ProductCode: p.Property("ProductCode"), Version: p.Property("ProductVersion")}
 	}
-	c := cmpVersion(cur.Property("ProductVersion"), old.Property("ProductVersion"))
-	sameCode := strings.EqualFold(old.Property("ProductCode"), cur.Property("ProductCode"))
-	switch {
-	case c > 0 && !sameCode:
-		return matrix.RelNewer, nil
-	case c == 0 && !sameCode:
-		return matrix.RelSameVersion, nil
-	case c > 0:
-		return "", fmt.Errorf("%s raises the version (%s to %s) but keeps the ProductCode %s: a major upgrade needs a new ProductCode", cur.Name, old.Property("ProductVersion"), cur.Property("ProductVersion"), cur.Property("ProductCode"))
-	case c == 0:
-		return "", fmt.Errorf("%s and %s are the same version with the same ProductCode: Windows refuses the second over the first with 1638 unless they are the same package", old.Name, cur.Name)
-	}
-	return "", fmt.Errorf("%s (%s) is older than %s (%s): a downgrade, which the package refuses", cur.Name, cur.Property("ProductVersion"), old.Name, old.Property("ProductVersion"))
-}
-
-func cmpVersion(a, b string) int {
-	fa, fb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < 3; i++ {
-		var x, y int
-		if i < len(fa) {
-			x = atoi(fa[i])
-		}
-		if i < len(fb) {
-			y = atoi(fb[i])
-		}
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
+	return matrix.UpgradeRelation(rel(old), rel(cur))
 }
 
 // Lifecycle plays the scenarios of matrix.Scenarios on the package: the

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/matrix"
@@ -122,7 +123,7 @@ func Rules(t simulate.Tables) ([]Line, error) {
 	}
 	var bad []string
 	for _, c := range cas {
-		typ := atoi(c["Type"])
+		typ, _ := strconv.Atoi(c["Type"])     // a non-number reads as 0: no bits set
 		if typ&0x400 == 0 && typ&0x800 != 0 { // not in-script, yet no-impersonate
 			bad = append(bad, fmt.Sprintf("%s (type %d)", c["Action"], typ))
 		}

@@ -3,6 +3,7 @@ package check_test
 import (
 	"context"
 	"fmt"
+	"github.com/msiforge/msiforge/wix"
 	"os"
 	"path/filepath"
 	"sort"
@@ -42,30 +43,6 @@ const (
 // onC moves the scenarios' folders onto C:, the only drive a Wine prefix has.
 func onC(s string) string {
 	return strings.NewReplacer(`D:\`, `C:\`, `E:\`, `C:\`).Replace(s)
-}
-
-// squash is the registry form of a product code (Installer\Products\<squashed>).
-func squash(code string) string {
-	g := strings.Trim(code, "{}")
-	p := strings.Split(g, "-")
-	if len(p) != 5 {
-		return ""
-	}
-	rev := func(s string) string {
-		b := []byte(s)
-		for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
-			b[i], b[j] = b[j], b[i]
-		}
-		return string(b)
-	}
-	pairs := func(s string) string {
-		var out string
-		for i := 0; i+1 < len(s); i += 2 {
-			out += string(s[i+1]) + string(s[i])
-		}
-		return out
-	}
-	return strings.ToUpper(rev(p[0]) + rev(p[1]) + rev(p[2]) + pairs(p[3]) + pairs(p[4]))
 }
 
 // wineState is what a scenario looks at after a step, read from the prefix.
@@ -183,10 +160,10 @@ func readWine(w *winetest.Prefix, codes []string) wineState {
 	user := regSubkeys(w, `HKCU\Software\Microsoft\Installer\Products`)
 	machine := regSubkeys(w, `HKLM\Software\Classes\Installer\Products`)
 	for _, c := range codes {
-		if user[squash(c)] {
+		if user[wix.PackedGUID(c)] {
 			s.products[strings.ToUpper(c)+":per-user"] = true
 		}
-		if machine[squash(c)] {
+		if machine[wix.PackedGUID(c)] {
 			s.products[strings.ToUpper(c)+":per-machine"] = true
 		}
 	}

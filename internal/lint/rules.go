@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"github.com/msiforge/msiforge/internal/msiversion"
 	"regexp"
 	"slices"
 	"sort"
@@ -69,26 +70,6 @@ func validVersion(v string) bool {
 		}
 	}
 	return true
-}
-
-func cmpVersion(a, b string) int {
-	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < 3; i++ { // Windows Installer ignores the fourth field
-		var x, y int
-		if i < len(pa) {
-			x = atoi(pa[i])
-		}
-		if i < len(pb) {
-			y = atoi(pb[i])
-		}
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
 }
 
 type fk struct{ table, col, ref, refCol string }
@@ -484,8 +465,8 @@ func ice61(d *db) []Finding {
 		if !strings.EqualFold(r["UpgradeCode"], code) || attr&upgradeOnlyDetect != 0 || version == "" {
 			continue
 		}
-		aboveMin := minV == "" || cmpVersion(version, minV) > 0 || (cmpVersion(version, minV) == 0 && attr&upgradeVersionMinInclusive != 0)
-		belowMax := maxV == "" || cmpVersion(version, maxV) < 0 || (cmpVersion(version, maxV) == 0 && attr&upgradeVersionMaxInclusive != 0)
+		aboveMin := minV == "" || msiversion.Compare(version, minV) > 0 || (msiversion.Compare(version, minV) == 0 && attr&upgradeVersionMinInclusive != 0)
+		belowMax := maxV == "" || msiversion.Compare(version, maxV) < 0 || (msiversion.Compare(version, maxV) == 0 && attr&upgradeVersionMaxInclusive != 0)
 		if aboveMin && belowMax {
 			out = append(out, find("ICE61", Warning, "Upgrade", key, "This product should remove only older versions of itself. The Maximum version is not less than the current product. (%s %s)", maxV, version))
 		}

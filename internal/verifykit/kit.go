@@ -22,6 +22,7 @@ import (
 	"github.com/msiforge/msiforge/internal/matrix"
 	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/msitools"
+	"github.com/msiforge/msiforge/internal/msiversion"
 	"github.com/msiforge/msiforge/packaging"
 	msipkg "github.com/msiforge/msiforge/packaging/msi"
 )
@@ -272,16 +273,6 @@ func derivedCode(base, what string) string {
 	return "{" + x[0:8] + "-" + x[8:12] + "-4" + x[13:16] + "-8" + x[17:20] + "-" + x[20:32] + "}"
 }
 
-// nextVersion raises the minor field, as matrix --check's derived next
-// release does: 1.4.2 -> 1.5.0.
-func nextVersion(v string) string {
-	f := strings.Split(v, ".")
-	for len(f) < 3 {
-		f = append(f, "0")
-	}
-	return fmt.Sprintf("%s.%d.0", f[0], atoi(f[1])+1)
-}
-
 func atoi(s string) int {
 	n := 0
 	for _, c := range s {
@@ -291,26 +282,6 @@ func atoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
-}
-
-func cmpVersion(a, b string) int {
-	fa, fb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < 3; i++ {
-		var x, y int
-		if i < len(fa) {
-			x = atoi(fa[i])
-		}
-		if i < len(fb) {
-			y = atoi(fb[i])
-		}
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
 }
 
 // derive writes a package made from src with other properties and
@@ -385,7 +356,7 @@ func subject(ctx context.Context, run execx.Runner, root, name, src string, old 
 		return nil, nil, err
 	}
 	add(matrix.PkgThis, Package{ProductCode: in.code, PackageCode: in.pkgCode, Version: in.version, Is64: in.is64})
-	next := Package{ProductCode: derivedCode(in.code, "next"), PackageCode: derivedCode(in.pkgCode, "next"), Version: nextVersion(in.version), Is64: in.is64}
+	next := Package{ProductCode: derivedCode(in.code, "next"), PackageCode: derivedCode(in.pkgCode, "next"), Version: msiversion.Next(in.version), Is64: in.is64}
 	rebuild := Package{ProductCode: in.code, PackageCode: derivedCode(in.pkgCode, "rebuild"), Version: in.version, Is64: in.is64}
 	sibling := Package{ProductCode: derivedCode(in.code, "sibling"), PackageCode: derivedCode(in.pkgCode, "sibling"), Version: in.version, Is64: in.is64}
 	for pkg, p := range map[string]Package{matrix.PkgNext: next, matrix.PkgRebuild: rebuild, matrix.PkgSibling: sibling} {
@@ -403,17 +374,12 @@ func subject(ctx context.Context, run execx.Runner, root, name, src string, old 
 	}
 	rel := ""
 	if old != nil {
-		if old.upg != in.upg {
-			return nil, nil, fmt.Errorf("--upgrade-from %s has UpgradeCode %s and %s has %s: not releases of one product", old.path, old.upg, src, in.upg)
-		}
-		c := cmpVersion(in.version, old.version)
-		switch {
-		case c > 0 && old.code != in.code:
-			rel = matrix.RelNewer
-		case c == 0 && old.code != in.code:
-			rel = matrix.RelSameVersion
-		default:
-			return nil, nil, fmt.Errorf("--upgrade-from %s (%s, %s) to %s (%s, %s): neither a newer release with a new ProductCode nor another package of the same version (matrix --check --upgrade-from says why)", old.path, old.version, old.code, src, in.version, in.code)
+		var err error
+		rel, err = matrix.UpgradeRelation(
+			matrix.Release{Name: "--upgrade-from " + old.path, UpgradeCode: old.upg, ProductCode: old.code, Version: old.version},
+			matrix.Release{Name: src, UpgradeCode: in.upg, ProductCode: in.code, Version: in.version})
+		if err != nil {
+			return nil, nil, err
 		}
 		if err := packaging.CopyFile(old.path, filepath.Join(dir, matrix.PkgOld+".msi")); err != nil {
 			return nil, nil, err
@@ -477,29 +443,6 @@ func onCExpect(e matrix.Expect) matrix.Expect {
 		e.Settings = m
 	}
 	return e
-}
-
-// squash is the form of a product code under Installer\Products.
-func squash(code string) string {
-	p := strings.Split(strings.Trim(code, "{}"), "-")
-	if len(p) != 5 {
-		return ""
-	}
-	rev := func(s string) string {
-		b := []byte(s)
-		for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
-			b[i], b[j] = b[j], b[i]
-		}
-		return string(b)
-	}
-	pairs := func(s string) string {
-		var out string
-		for i := 0; i+1 < len(s); i += 2 {
-			out += string(s[i+1]) + string(s[i])
-		}
-		return out
-	}
-	return strings.ToUpper(rev(p[0]) + rev(p[1]) + rev(p[2]) + pairs(p[3]) + pairs(p[4]))
 }
 
 // addExe adds, for the first subject, the EXE's first installs: each

@@ -2,6 +2,7 @@ package verifykit
 
 import (
 	"fmt"
+	"github.com/msiforge/msiforge/wix"
 	"sort"
 	"strings"
 
@@ -131,7 +132,7 @@ func Script(exp *Expected) string {
 		w(":clean_%s", sub.Name)
 		w("rem Back to a clean machine: uninstall every product the kit knows, in each context, then remove what may be left.")
 		for _, c := range codes {
-			sq := squash(c)
+			sq := wix.PackedGUID(c)
 			w(`call :ifprod "HKCU\Software\Microsoft\Installer\Products\%s" /x %s /qn`, sq, c)
 			w(`call :ifprod "HKLM\Software\Classes\Installer\Products\%s" /x %s /qn ALLUSERS=1`, sq, c)
 		}
@@ -175,7 +176,7 @@ func Script(exp *Expected) string {
 		w(":key_%s", sub.Name)
 		w("rem %%1 before/after, %%2 product or arp, %%3 per-user/per-machine or the hive, %%4 a line of reg query: a subkey's path")
 		for _, c := range codes {
-			w(`if /i "%%2"=="product" if /i "%%~nx4"=="%s" >>"%%OUT%%" echo %%1 product %s %%3`, squash(c), c)
+			w(`if /i "%%2"=="product" if /i "%%~nx4"=="%s" >>"%%OUT%%" echo %%1 product %s %%3`, wix.PackedGUID(c), c)
 			w(`if /i "%%2"=="arp" if /i "%%~nx4"=="%s" >>"%%OUT%%" echo %%1 arp %s %%3`, c, c)
 		}
 		w("goto :eof")

@@ -14,27 +14,6 @@ import (
 	"github.com/msiforge/msiforge/wix"
 )
 
-// squashGUID is Windows Installer's packed form of a GUID, the key name
-// under ...\Installer\Products: the first three groups reversed, then each
-// byte of the last two with its hex digits swapped.
-func squashGUID(g string) string {
-	g = strings.Trim(g, "{}")
-	f := strings.Split(g, "-")
-	rev := func(s string) string {
-		b := []byte(s)
-		for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
-			b[i], b[j] = b[j], b[i]
-		}
-		return string(b)
-	}
-	out := rev(f[0]) + rev(f[1]) + rev(f[2])
-	rest := f[3] + f[4]
-	for i := 0; i+1 < len(rest); i += 2 {
-		out += string(rest[i+1]) + string(rest[i])
-	}
-	return strings.ToUpper(out)
-}
-
 // TestWineEXERepairSource proves issue 11 problem 5: the EXE leaves a
 // repair source that lasts as long as the product. It installs through
 // the EXE with /S (per-user, then per-machine) and checks that the MSI
@@ -74,7 +53,7 @@ func TestWineEXERepairSource(t *testing.T) {
 		t.Fatalf("LOCALAPPDATA is %q", localAppData)
 	}
 	sc := m.SetupCache()
-	packed := squashGUID(m.ProductCode)
+	packed := wix.PackedGUID(m.ProductCode)
 
 	for _, tc := range []struct {
 		name, allUsers string
@@ -268,7 +247,7 @@ func TestWineEXEUpgradeReplacesRepairSource(t *testing.T) {
 	if !w.Exists(newDir + newM.SetupCache().File) {
 		t.Errorf("no 1.5.0 cache at %s", newDir)
 	}
-	key := `HKCU\Software\Microsoft\Installer\Products\` + squashGUID(newM.ProductCode) + `\SourceList\Net`
+	key := `HKCU\Software\Microsoft\Installer\Products\` + wix.PackedGUID(newM.ProductCode) + `\SourceList\Net`
 	if got, ok := w.RegValue(key, "1"); !strings.EqualFold(got, newDir) {
 		t.Errorf("%s 1 = %q (exists %v), want %s", key, got, ok, newDir)
 	}
