@@ -162,8 +162,9 @@ type Options struct {
 	UpgradeFrom string
 }
 
-// open reads an MSI as a simulator package.
-func open(path string) (*msi.File, *simulate.Package, error) {
+// OpenPackage reads an MSI as a simulator package; the caller closes
+// the file.
+func OpenPackage(path string) (*msi.File, *simulate.Package, error) {
 	f, err := msi.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -184,7 +185,7 @@ func open(path string) (*msi.File, *simulate.Package, error) {
 // File checks the console MSI at path: what it lacks, the table rules,
 // the first-install combinations and the lifecycle scenarios.
 func File(path string, opts Options) (*Report, error) {
-	f, p, err := open(path)
+	f, p, err := OpenPackage(path)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +209,7 @@ func File(path string, opts Options) (*Report, error) {
 	rep.Lines = append(rules, rep.Lines...)
 	var old *simulate.Package
 	if opts.UpgradeFrom != "" {
-		of, op, err := open(opts.UpgradeFrom)
+		of, op, err := OpenPackage(opts.UpgradeFrom)
 		if err != nil {
 			return nil, fmt.Errorf("--upgrade-from: %w", err)
 		}

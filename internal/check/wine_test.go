@@ -3,6 +3,7 @@ package check_test
 import (
 	"context"
 	"fmt"
+	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/wix"
 	"os"
 	"path/filepath"
@@ -39,11 +40,6 @@ const (
 	wineRunKey      = `Software\Microsoft\Windows\CurrentVersion\Run`
 	wineExe         = "ExampleConsole.exe"
 )
-
-// onC moves the scenarios' folders onto C:, the only drive a Wine prefix has.
-func onC(s string) string {
-	return strings.NewReplacer(`D:\`, `C:\`, `E:\`, `C:\`).Replace(s)
-}
 
 // wineState is what a scenario looks at after a step, read from the prefix.
 type wineState struct {
@@ -188,7 +184,7 @@ func wineArgs(st matrix.Step, path, code string, perMachine bool) []string {
 			// not; the package accepts the folder without it.
 			p = strings.TrimSuffix(p, `\`)
 		}
-		props = append(props, onC(p))
+		props = append(props, matrix.OnSystemDrive(p))
 	}
 	var args []string
 	switch st.Action {
@@ -337,7 +333,7 @@ func compareWine(sc matrix.Scenario, rc int, before, after wineState, codes map[
 	}
 	for k, v := range want.Settings {
 		got, ok := after.settings[hive][k]
-		v = onC(v)
+		v = matrix.OnSystemDrive(v)
 		switch {
 		case v == "" && ok:
 			p = append(p, fmt.Sprintf("%s %s=%q left", hive, k, got))
@@ -381,12 +377,12 @@ func TestWineFindRelatedProductsCrossesContexts(t *testing.T) {
 	next = mutate(t, next, sql...)
 
 	// The simulation: two products, one per context.
-	of, op, err := openPackage(old)
+	of, op, err := check.OpenPackage(old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer of.Close()
-	nf, np, err := openPackage(next)
+	nf, np, err := check.OpenPackage(next)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,23 +424,4 @@ func TestWineFindRelatedProductsCrossesContexts(t *testing.T) {
 	if !whole {
 		t.Errorf("no cached package of %d bytes in C:\\windows\\Installer (%v): Wine no longer caches the whole MSI; update docs/wine-differences.md", info.Size(), cached)
 	}
-}
-
-// openPackage reads an MSI as a simulator package.
-func openPackage(path string) (*msi.File, *simulate.Package, error) {
-	f, err := msi.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	sum, err := f.Summary()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	p, err := simulate.NewPackage(filepath.Base(path), f, sum.PackageCode, sum.Template)
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return f, p, nil
 }

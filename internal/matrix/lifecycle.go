@@ -458,3 +458,11 @@ func ScenariosText(d Defaults) string {
 	}
 	return b.String()
 }
+
+// OnSystemDrive moves the scenarios' folders (CustomInstallDir on D:,
+// OtherDir on E:) onto C:, the one drive every Windows runner and every
+// Wine prefix has. The Wine tests and verify-kit both play the scenarios
+// with it.
+func OnSystemDrive(s string) string {
+	return strings.NewReplacer(`D:\`, `C:\`, `E:\`, `C:\`).Replace(s)
+}

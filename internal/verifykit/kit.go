@@ -428,17 +428,11 @@ func selected(only []string, ids ...string) bool {
 	return false
 }
 
-// onC moves the scenarios' folders (D:\, E:\) onto C:, the one drive every
-// Windows runner and every Wine prefix has.
-func onC(s string) string {
-	return strings.NewReplacer(`D:\`, `C:\`, `E:\`, `C:\`).Replace(s)
-}
-
 func onCExpect(e matrix.Expect) matrix.Expect {
 	if e.Settings != nil {
 		m := map[string]string{}
 		for k, v := range e.Settings {
-			m[k] = onC(v)
+			m[k] = matrix.OnSystemDrive(v)
 		}
 		e.Settings = m
 	}

@@ -233,7 +233,7 @@ func runStep(w func(string, ...any), sub Subject, st matrix.Step, perMachine, vi
 			// doubled; the package accepts the folder without it.
 			p = strings.TrimSuffix(p, `\`)
 		}
-		props = append(props, arg(onC(p)))
+		props = append(props, arg(matrix.OnSystemDrive(p)))
 	}
 	if allUsers == "" && perMachine && st.Action != matrix.ActInstall {
 		allUsers = matrix.PropAllUsers + "=1"
