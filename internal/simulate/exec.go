@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"github.com/msiforge/msiforge/internal/msiversion"
 	"sort"
 	"strings"
 
@@ -287,7 +288,7 @@ func (r *run) findRelatedProducts() error {
 			if p.PerMachine != r.perMachine || (!p.PerMachine && p.Account != r.account) {
 				continue
 			}
-			if !inRange(parseVersion(p.Version), u["VersionMin"], u["VersionMax"], attr) || !langMatch(p.Language, u["Language"], attr) {
+			if !inRange(p.Version, u["VersionMin"], u["VersionMax"], attr) || !langMatch(p.Language, u["Language"], attr) {
 				continue
 			}
 			prop := u["ActionProperty"]
@@ -302,15 +303,15 @@ func (r *run) findRelatedProducts() error {
 }
 
 // inRange: an empty VersionMin is 0, an empty VersionMax has no bound.
-func inRange(v version, lo, hi string, attr int) bool {
+func inRange(v, lo, hi string, attr int) bool {
 	if lo != "" {
-		c := v.cmp(parseVersion(lo))
+		c := msiversion.Compare(v, lo)
 		if c < 0 || (c == 0 && attr&upgMinInclusive == 0) {
 			return false
 		}
 	}
 	if hi != "" {
-		c := v.cmp(parseVersion(hi))
+		c := msiversion.Compare(v, hi)
 		if c > 0 || (c == 0 && attr&upgMaxInclusive == 0) {
 			return false
 		}

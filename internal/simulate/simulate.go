@@ -183,31 +183,3 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
-
-// version is a ProductVersion's first three fields: Windows Installer
-// ignores the fourth.
-// https://learn.microsoft.com/en-us/windows/win32/msi/productversion
-type version [3]int
-
-func parseVersion(s string) version {
-	var v version
-	for i, f := range strings.SplitN(s, ".", 4) {
-		if i == 3 {
-			break
-		}
-		v[i] = atoi(f)
-	}
-	return v
-}
-
-func (a version) cmp(b version) int {
-	for i := range a {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
