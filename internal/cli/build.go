@@ -55,7 +55,12 @@ anything is built.
 
 --previous DIR compares each MSI with the MSI of the same kind and
 architecture in DIR, an earlier release (see msiforge diff), and fails with
-exit status 3, publishing nothing, when one cannot upgrade it.`,
+exit status 3, publishing nothing, when one cannot upgrade it.
+
+--shard I/N builds only shard I of N (see msiforge plan; a console MSI and
+its EXE are one target) into the output directory, with shard.json in
+place of manifest.json, SHA256SUMS and index.html; msiforge merge combines
+the N shard directories into the release a one-machine build writes.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
@@ -159,6 +164,14 @@ func checkPrevious(env *Env, prev *upgradediff.Release, arts []packaging.Artifac
 func buildShard(ctx context.Context, env *Env, c *config.Config, cfgPath string, opts release.Options, shard string) (*release.Result, error) {
 	sh, err := plan.ParseShard(shard)
 	if err != nil {
+		return nil, &usageError{err}
+	}
+	// Too many shards for the plan is a command-line mistake too.
+	ts, err := plan.Targets(c, opts.Archs)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := plan.Select(ts, sh); err != nil {
 		return nil, &usageError{err}
 	}
 	sum, err := release.ConfigSHA256(cfgPath)

@@ -399,9 +399,10 @@ func readShards(out string, dirs []string) ([]shardIn, error) {
 			what, x, y string
 			same       bool
 		}{
-			{"configs (config_sha256)", a.m.ConfigSHA256, b.m.ConfigSHA256, a.m.ConfigSHA256 == b.m.ConfigSHA256},
+			// The likeliest and most telling differences first.
 			{"product versions", a.m.Product.Version, b.m.Product.Version, a.m.Product.Version == b.m.Product.Version},
 			{"msiforge versions", a.m.Msiforge, b.m.Msiforge, a.m.Msiforge == b.m.Msiforge},
+			{"configs (config_sha256)", a.m.ConfigSHA256, b.m.ConfigSHA256, a.m.ConfigSHA256 == b.m.ConfigSHA256},
 			{"SOURCE_DATE_EPOCHs", fmt.Sprint(a.m.SourceDateEpoch), fmt.Sprint(b.m.SourceDateEpoch), a.m.SourceDateEpoch == b.m.SourceDateEpoch},
 			{"shard counts", fmt.Sprint(a.m.Count), fmt.Sprint(b.m.Count), a.m.Count == b.m.Count},
 			{"products", fmt.Sprint(a.m.Product), fmt.Sprint(b.m.Product), a.m.Product == b.m.Product},
