@@ -10,8 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/manifest"
+	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/release"
+	"github.com/msiforge/msiforge/internal/testutil"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -20,14 +24,14 @@ import (
 // it is written.
 func fakeShard(t *testing.T, dir string, index, count int, edit func(*release.ShardManifest)) string {
 	t.Helper()
-	plan := []string{"console-x86", "console-x64", "vsc-representative-x86", "vsc-representative-x64"}
+	keys := []string{"console-x86", "console-x64", "vsc-representative-x86", "vsc-representative-x64"}
 	sm := release.ShardManifest{
 		SchemaVersion: release.ShardSchemaVersion, Shard: strings.Join([]string{itoa(index), itoa(count)}, "/"), Index: index, Count: count,
 		ConfigSHA256: strings.Repeat("ab", 32), Msiforge: "1.0.0", SourceDateEpoch: 1700000000,
 		Product: manifest.Product{Name: "P", Manufacturer: "M", Version: "1.2.3", UpgradeCode: "{X}"},
-		Tools:   map[string]string{"wixl": "0.101"}, Plan: plan,
+		Tools:   map[string]string{"wixl": "0.101"}, Plan: keys,
 	}
-	for i, k := range plan {
+	for i, k := range keys {
 		if i%count+1 != index {
 			continue
 		}
@@ -167,5 +171,47 @@ func TestMergeFakeShards(t *testing.T) {
 	}
 	if got := strings.Join(dirNames(t, out), " "); got != "SHA256SUMS console-x64.msi console-x86.msi index.html manifest.json vsc-representative-x64.msi vsc-representative-x86.msi" {
 		t.Errorf("out holds %s", got)
+	}
+}
+
+// noRun fails the test if the build runs any tool.
+type noRun struct{ t *testing.T }
+
+func (n noRun) Run(_ context.Context, c execx.Cmd) (execx.Result, error) {
+	n.t.Errorf("ran %s before refusing the output directory", c.Name)
+	return execx.Result{}, context.Canceled
+}
+
+// TestShardOutputReplaces: a shard's output may replace an earlier shard
+// output, never a directory holding other files; that is refused before
+// any tool runs, and the directory is left as it was.
+func TestShardOutputReplaces(t *testing.T) {
+	root := t.TempDir()
+	c, err := config.Load(testutil.ExampleConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(root, "foreign")
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = release.BuildShard(context.Background(), noRun{t}, c, release.Options{OutDir: foreign}, plan.Shard{Index: 1, Count: 2}, "x", "1.0")
+	if err == nil || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("err = %v, want the foreign file named", err)
+	}
+	if got := strings.Join(dirNames(t, foreign), " "); got != "notes.txt" {
+		t.Errorf("foreign directory now holds %s", got)
+	}
+	// A shard output with a file its shard.json does not list.
+	old := fakeShard(t, filepath.Join(root, "old"), 1, 2, nil)
+	if err := os.WriteFile(filepath.Join(old, "extra.bin"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = release.BuildShard(context.Background(), noRun{t}, c, release.Options{OutDir: old}, plan.Shard{Index: 1, Count: 2}, "x", "1.0")
+	if err == nil || !strings.Contains(err.Error(), "does not list: extra.bin") {
+		t.Errorf("err = %v, want extra.bin named", err)
 	}
 }
