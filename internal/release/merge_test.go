@@ -39,7 +39,8 @@ func fakeShard(t *testing.T, dir string, index, count int, edit func(*release.Sh
 		name := k + ".msi"
 		data := []byte("artifact " + k)
 		sum := sha256.Sum256(data)
-		sm.Artifacts = append(sm.Artifacts, packaging.Artifact{Path: name, Kind: "console-msi", Arch: "x64", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
+		sm.Artifacts = append(sm.Artifacts, release.ShardArtifact{Target: k,
+			Artifact: packaging.Artifact{Path: name, Kind: "console-msi", Arch: "x64", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}})
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -95,6 +96,12 @@ func TestMergeRefuses(t *testing.T) {
 		{"wrong share", func(r string) []string {
 			return []string{fakeShard(t, r+"/a", 1, 2, func(m *release.ShardManifest) { m.Targets = m.Targets[:1] }), fakeShard(t, r+"/b", 2, 2, nil)}
 		}, []string{"lists targets console-x86, but its share of the plan is console-x86, vsc-representative-x86"}, "/a"},
+		{"artifact of another shard's target", func(r string) []string {
+			return []string{fakeShard(t, r+"/a", 1, 2, func(m *release.ShardManifest) { m.Artifacts[0].Target = "console-x64" }), fakeShard(t, r+"/b", 2, 2, nil)}
+		}, []string{`artifact console-x86.msi: target "console-x64" is not one of the shard's (console-x86, vsc-representative-x86)`}, "/a"},
+		{"target without artifact", func(r string) []string {
+			return []string{fakeShard(t, r+"/a", 1, 2, func(m *release.ShardManifest) { m.Artifacts = m.Artifacts[:1] }), fakeShard(t, r+"/b", 2, 2, nil)}
+		}, []string{"target vsc-representative-x86 has no artifact"}, "/a"},
 		{"changed artifact", func(r string) []string {
 			a := fakeShard(t, r+"/a", 1, 2, nil)
 			if err := os.WriteFile(filepath.Join(a, "console-x86.msi"), []byte("tampered"), 0o644); err != nil {
@@ -171,6 +178,18 @@ func TestMergeFakeShards(t *testing.T) {
 	}
 	if got := strings.Join(dirNames(t, out), " "); got != "SHA256SUMS console-x64.msi console-x86.msi index.html manifest.json vsc-representative-x64.msi vsc-representative-x86.msi" {
 		t.Errorf("out holds %s", got)
+	}
+	res, err := release.Merge(context.Background(), out, dirs, release.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range res.Artifacts {
+		got = append(got, filepath.Base(a.Path))
+	}
+	// Plan order, as build lists them, whatever the order of the shards.
+	if strings.Join(got, " ") != "console-x86.msi console-x64.msi vsc-representative-x86.msi vsc-representative-x64.msi" {
+		t.Errorf("merge lists %v", got)
 	}
 }
 

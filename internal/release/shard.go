@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,9 +51,15 @@ type ShardManifest struct {
 	// are this shard's.
 	Plan    []string `json:"plan"`
 	Targets []string `json:"targets"`
-	// Artifacts are this shard's files; Path is a file name in the
-	// shard's directory.
-	Artifacts []packaging.Artifact `json:"artifacts"`
+	// Artifacts are this shard's files, in build order; Path is a file
+	// name in the shard's directory.
+	Artifacts []ShardArtifact `json:"artifacts"`
+}
+
+// ShardArtifact is an artifact and the key of the target that built it.
+type ShardArtifact struct {
+	Target string `json:"target"`
+	packaging.Artifact
 }
 
 // ConfigSHA256 returns the SHA-256 of the config file at path: what the
@@ -123,9 +130,13 @@ func BuildShard(ctx context.Context, run execx.Runner, c *config.Config, opts Op
 			Product: m.Product, LintIgnored: m.LintIgnored, Tools: m.Build.Tools,
 			Plan: plan.Keys(ts), Targets: opts.Targets,
 		}
+		keyOf := map[string]string{}
+		for _, t := range mine {
+			keyOf[t.File], keyOf[t.EXE] = t.Key(), t.Key()
+		}
 		for _, a := range arts {
 			a.Path = filepath.Base(a.Path)
-			sm.Artifacts = append(sm.Artifacts, a)
+			sm.Artifacts = append(sm.Artifacts, ShardArtifact{Target: keyOf[a.Path], Artifact: a})
 		}
 		data, _ := json.MarshalIndent(sm, "", "  ") // plain data: cannot fail
 		p := filepath.Join(staging, ShardFile)
@@ -315,8 +326,14 @@ func Merge(ctx context.Context, out string, dirs []string, opts Options) (*Resul
 	tools := map[string]string{}
 	toolFrom := map[string]string{}
 	type src struct {
-		dir string
-		a   packaging.Artifact
+		dir, target string
+		a           packaging.Artifact
+	}
+	// In plan order, each target's artifacts in build order, as build
+	// lists them.
+	order := map[string]int{}
+	for i, k := range first.Plan {
+		order[k] = i
 	}
 	var srcs []src
 	fileFrom := map[string]string{}
@@ -328,7 +345,8 @@ func Merge(ctx context.Context, out string, dirs []string, opts Options) (*Resul
 			}
 			tools[name], toolFrom[name] = v, s.dir
 		}
-		for _, a := range s.m.Artifacts {
+		for _, sa := range s.m.Artifacts {
+			a := sa.Artifact
 			name := a.Path
 			if name == "" || name != filepath.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
 				return nil, fmt.Errorf("%s: artifact %q: not a file name", filepath.Join(s.dir, ShardFile), name)
@@ -341,10 +359,10 @@ func Merge(ctx context.Context, out string, dirs []string, opts Options) (*Resul
 				return nil, fmt.Errorf("artifact %s is in two shards: %s and %s", name, d, s.dir)
 			}
 			fileFrom[name] = s.dir
-			srcs = append(srcs, src{s.dir, a})
+			srcs = append(srcs, src{s.dir, sa.Target, a})
 		}
 	}
-	sort.Slice(srcs, func(i, j int) bool { return srcs[i].a.Path < srcs[j].a.Path })
+	sort.SliceStable(srcs, func(i, j int) bool { return order[srcs[i].target] < order[srcs[j].target] })
 	opts.progress("merging %d shards into %s", len(shards), out)
 	return stageAndPublish(ctx, out, opts, checkReplaceable, func(staging string) ([]packaging.Artifact, []string, error) {
 		var arts []packaging.Artifact
@@ -445,6 +463,18 @@ func readShards(out string, dirs []string) ([]shardIn, error) {
 		}
 		if !reflect.DeepEqual(want, s.m.Targets) {
 			return nil, fmt.Errorf("%s: shard %s lists targets %s, but its share of the plan is %s", filepath.Join(s.dir, ShardFile), s.m.Shard, strings.Join(s.m.Targets, ", "), strings.Join(want, ", "))
+		}
+		built := map[string]bool{}
+		for _, a := range s.m.Artifacts {
+			if !slices.Contains(want, a.Target) {
+				return nil, fmt.Errorf("%s: artifact %s: target %q is not one of the shard's (%s)", filepath.Join(s.dir, ShardFile), a.Path, a.Target, strings.Join(want, ", "))
+			}
+			built[a.Target] = true
+		}
+		for _, k := range want {
+			if !built[k] {
+				return nil, fmt.Errorf("%s: target %s has no artifact", filepath.Join(s.dir, ShardFile), k)
+			}
 		}
 	}
 	sort.Slice(shards, func(i, j int) bool { return shards[i].m.Index < shards[j].m.Index })
