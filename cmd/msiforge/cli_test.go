@@ -42,6 +42,7 @@ func TestCLI(t *testing.T) {
 	ts.Commands["break-run-condition"] = breakRunCondition
 	ts.Commands["replace"] = replaceCmd
 	ts.Commands["orphan-settings"] = orphanSettings
+	ts.Commands["samefiles"] = sameFiles
 	ts.Run(t, *update)
 }
 
@@ -120,4 +121,40 @@ func replaceCmd(args []string, _ string) ([]byte, error) {
 		return nil, fmt.Errorf("%s has no %q", args[0], args[1])
 	}
 	return nil, os.WriteFile(args[0], []byte(strings.ReplaceAll(string(b), args[1], args[2])), 0o644)
+}
+
+// sameFiles compares two directories file by file, byte for byte, for the
+// shard transcript (merged shards against a one-machine build).
+func sameFiles(args []string, _ string) ([]byte, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("usage: samefiles DIR1 DIR2")
+	}
+	a, err := os.ReadDir(args[0])
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadDir(args[1])
+	if err != nil {
+		return nil, err
+	}
+	if len(a) != len(b) {
+		return nil, fmt.Errorf("%s holds %d files, %s %d", args[0], len(a), args[1], len(b))
+	}
+	for i, e := range a {
+		if e.Name() != b[i].Name() {
+			return nil, fmt.Errorf("%s holds %s, %s %s", args[0], e.Name(), args[1], b[i].Name())
+		}
+		x, err := os.ReadFile(filepath.Join(args[0], e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		y, err := os.ReadFile(filepath.Join(args[1], e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if string(x) != string(y) {
+			return nil, fmt.Errorf("%s differs", e.Name())
+		}
+	}
+	return []byte(fmt.Sprintf("%d files, the same bytes\n", len(a))), nil
 }

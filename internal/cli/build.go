@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/msiforge/msiforge/internal/config"
+	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/sign"
 	"github.com/msiforge/msiforge/internal/upgradediff"
@@ -14,7 +16,7 @@ import (
 )
 
 func newBuildCmd(env *Env) *cobra.Command {
-	var cfgPath, outDir, previous string
+	var cfgPath, outDir, previous, shard string
 	var archs []string
 	var asJSON, verbose bool
 	var keys sign.KeySource
@@ -53,7 +55,12 @@ anything is built.
 
 --previous DIR compares each MSI with the MSI of the same kind and
 architecture in DIR, an earlier release (see msiforge diff), and fails with
-exit status 3, publishing nothing, when one cannot upgrade it.`,
+exit status 3, publishing nothing, when one cannot upgrade it.
+
+--shard I/N builds only shard I of N (see msiforge plan; a console MSI and
+its EXE are one target) into the output directory, with shard.json in
+place of manifest.json, SHA256SUMS and index.html; msiforge merge combines
+the N shard directories into the release a one-machine build writes.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := config.Load(cfgPath)
@@ -96,7 +103,12 @@ exit status 3, publishing nothing, when one cannot upgrade it.`,
 				}
 				opts.Signer, opts.SignPayload = release.NewSigner(s), *c.Signing.SignPayload
 			}
-			res, err := release.Release(cmd.Context(), env.Run, c, opts, version())
+			var res *release.Result
+			if shard != "" {
+				res, err = buildShard(cmd.Context(), env, c, cfgPath, opts, shard)
+			} else {
+				res, err = release.Release(cmd.Context(), env.Run, c, opts, version())
+			}
 			if err != nil {
 				return err
 			}
@@ -117,6 +129,7 @@ exit status 3, publishing nothing, when one cannot upgrade it.`,
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
 	cmd.Flags().StringVar(&previous, "previous", "", "the previous release's output directory: check each MSI upgrades it (msiforge diff); exit 3 if not")
+	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
 	addKeyFlags(cmd, &keys)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's) and the lint warnings")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
@@ -145,4 +158,25 @@ func checkPrevious(env *Env, prev *upgradediff.Release, arts []packaging.Artifac
 		return fmt.Errorf("%d of %d MSIs cannot upgrade the previous release in %s: %w", broken, len(reps), prev.Dir, ErrFindings)
 	}
 	return nil
+}
+
+// buildShard is build --shard: one share of the release plus shard.json.
+func buildShard(ctx context.Context, env *Env, c *config.Config, cfgPath string, opts release.Options, shard string) (*release.Result, error) {
+	sh, err := plan.ParseShard(shard)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	// Too many shards for the plan is a command-line mistake too.
+	ts, err := plan.Targets(c, opts.Archs)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := plan.Select(ts, sh); err != nil {
+		return nil, &usageError{err}
+	}
+	sum, err := release.ConfigSHA256(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	return release.BuildShard(ctx, env.Run, c, opts, sh, sum, version())
 }

@@ -54,6 +54,9 @@ type Options struct {
 	// directory) before the manifest is written; an error fails the
 	// release and the previous one stays (build --previous).
 	Verify func(arts []packaging.Artifact) error
+	// Targets, when set, restricts Build to the targets with these keys
+	// (plan.Target.Key): a shard's share (build --shard).
+	Targets []string
 }
 
 func (o Options) verbose(msg string) {
@@ -160,6 +163,7 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 	if err != nil {
 		return nil, err
 	}
+	srcs = onlyTargets(srcs, opts.Targets)
 	dir := opts.OutDir
 	if dir == "" {
 		dir = c.OutputDir()
@@ -217,12 +221,23 @@ func signedBy(a packaging.Artifact) string {
 // Record writes manifest.json, SHA256SUMS and the index.html downloads page for arts into dir: what was
 // built, with which msiforge and tools, at which SOURCE_DATE_EPOCH.
 func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time) ([]string, error) {
+	return writeRecords(newManifest(c, arts, buildTools(ctx, run), msiforge, epoch), dir)
+}
+
+// buildTools are the tools and versions a manifest records.
+func buildTools(ctx context.Context, run execx.Runner) map[string]string {
 	tools := map[string]string{}
 	for _, t := range doctor.Check(ctx, run) {
 		if t.Found && t.Version != "" {
 			tools[t.Name] = t.Version
 		}
 	}
+	return tools
+}
+
+// newManifest is the manifest of c's release of arts. merge rebuilds the
+// same value from the shards' manifests (shard.go).
+func newManifest(c *config.Config, arts []packaging.Artifact, tools map[string]string, msiforge string, epoch time.Time) *manifest.Manifest {
 	if epoch.IsZero() {
 		epoch = packaging.DefaultEpoch
 	}
@@ -232,6 +247,11 @@ func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []pack
 	for _, ig := range c.Lint.Ignore {
 		m.LintIgnored = append(m.LintIgnored, manifest.LintIgnore{Rule: strings.ToUpper(ig.Rule), Reason: ig.Reason})
 	}
+	return m
+}
+
+// writeRecords writes m's manifest.json, SHA256SUMS and index.html into dir.
+func writeRecords(m *manifest.Manifest, dir string) ([]string, error) {
 	paths, err := m.Write(dir)
 	if err != nil {
 		return paths, err
