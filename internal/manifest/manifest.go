@@ -45,7 +45,10 @@ type Product struct {
 	Name         string `json:"name"`
 	Manufacturer string `json:"manufacturer"`
 	Version      string `json:"version"`
-	UpgradeCode  string `json:"upgrade_code"`
+	// VersionSource is where Version came from when not from the config
+	// file: "goreleaser" (GoReleaser's metadata.json).
+	VersionSource string `json:"version_source,omitempty"`
+	UpgradeCode   string `json:"upgrade_code"`
 }
 
 // Artifact is one file of the release.
