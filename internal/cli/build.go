@@ -126,7 +126,7 @@ the N shard directories into the release a one-machine build writes.`,
 			}
 			arts := res.Artifacts
 			if asJSON {
-				return writeJSON(env, arts)
+				return writeJSON(env, builtJSON(arts))
 			}
 			for _, a := range arts {
 				fmt.Fprintln(env.Out, a.Path)
@@ -142,8 +142,24 @@ the N shard directories into the release a one-machine build writes.`,
 	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
 	addKeyFlags(cmd, &keys)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's) and the lint warnings")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (name, path, kind, arch, size, sha256, codes)")
 	return cmd
+}
+
+// builtArtifact is one entry of build --json: the artifact plus its file
+// name, which is what a release upload names it (GoReleaser's
+// release.extra_files name_template, gh release upload's asset name).
+type builtArtifact struct {
+	Name string `json:"name"`
+	packaging.Artifact
+}
+
+func builtJSON(arts []packaging.Artifact) []builtArtifact {
+	out := make([]builtArtifact, len(arts))
+	for i, a := range arts {
+		out[i] = builtArtifact{Name: filepath.Base(a.Path), Artifact: a}
+	}
+	return out
 }
 
 // checkPrevious runs the upgrade rules of msiforge diff on each built MSI

@@ -48,7 +48,7 @@ func WriteGoReleaserDist(t testing.TB, root, version string, arts ...map[string]
 	}
 	arts = append(arts,
 		map[string]any{"name": "hello_windows_amd64.zip", "path": "dist/hello_windows_amd64.zip", "goos": "windows", "goarch": "amd64", "goamd64": "v1", "internal_type": 1, "type": "Archive", "extra": map[string]any{"ID": "default"}},
-		map[string]any{"name": "metadata.json", "path": "dist/metadata.json", "internal_type": 30, "type": "Metadata"},
+		map[string]any{"name": "metadata.json", "path": "dist/metadata.json", "internal_type": 35, "type": "Metadata"},
 	)
 	b, err := json.Marshal(arts)
 	if err != nil {
