@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/msiforge/msiforge/internal/testutil"
+)
+
+// action is the part of a GitHub composite action's metadata the test
+// reads (https://docs.github.com/en/actions/sharing-automations/creating-actions/metadata-syntax-for-github-actions).
+type action struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Inputs      map[string]struct {
+		Description string  `yaml:"description"`
+		Default     *string `yaml:"default"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Description string `yaml:"description"`
+		Value       string `yaml:"value"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string       `yaml:"using"`
+		Steps []actionStep `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+type actionStep struct {
+	ID    string            `yaml:"id"`
+	Name  string            `yaml:"name"`
+	Uses  string            `yaml:"uses"`
+	Run   string            `yaml:"run"`
+	Shell string            `yaml:"shell"`
+	With  map[string]string `yaml:"with"`
+	Env   map[string]string `yaml:"env"`
+}
+
+var (
+	inputRefRE  = regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}`)
+	stepOutRE   = regexp.MustCompile(`^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$`)
+	runsMsiRE   = regexp.MustCompile(`msiforge"?\s+([a-z][a-z-]*)`)
+	argsRE      = regexp.MustCompile(`args\+?=\(([^)]*)\)`)
+	flagRE      = regexp.MustCompile(`(?:^|\s)(--[a-z][a-z0-9-]*)`)
+	ghOutputRE  = regexp.MustCompile(`echo "([A-Za-z0-9_-]+)=.*>> "\$GITHUB_OUTPUT"`)
+	injectionRE = regexp.MustCompile(`\$\{\{`)
+)
+
+// TestAction checks action.yml: well-formed composite action metadata,
+// every declared input used and every used input declared, each output
+// set by its step, no ${{ }} expansion inside a script (inputs reach
+// scripts through env), and every msiforge command and flag the scripts
+// run present in msiforge's command tree.
+func TestAction(t *testing.T) {
+	root := testutil.RepoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a action
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(false) // author, branding: not read here
+	if err := dec.Decode(&a); err != nil {
+		t.Fatalf("action.yml: %v", err)
+	}
+	if a.Name == "" || a.Description == "" || a.Runs.Using != "composite" || len(a.Runs.Steps) == 0 {
+		t.Fatalf("action.yml: want name, description and a composite runs with steps; got %+v", a)
+	}
+	used := map[string]bool{}
+	steps := map[string]actionStep{}
+	setOutputs := map[string]map[string]bool{}
+	tree := newRootCmd(&Env{})
+	ranBuild := false
+	for i, s := range a.Runs.Steps {
+		where := s.Name
+		if where == "" {
+			where = s.Uses
+		}
+		if (s.Run == "") == (s.Uses == "") {
+			t.Errorf("step %d (%s): want exactly one of run and uses", i, where)
+		}
+		if s.Run != "" && s.Shell == "" {
+			t.Errorf("step %d (%s): a composite action's run step needs shell", i, where)
+		}
+		if injectionRE.MatchString(s.Run) {
+			t.Errorf("step %d (%s): ${{ }} inside run; pass the value through env", i, where)
+		}
+		for _, v := range append(mapValues(s.With), mapValues(s.Env)...) {
+			for _, m := range inputRefRE.FindAllStringSubmatch(v, -1) {
+				used[m[1]] = true
+			}
+		}
+		if s.ID != "" {
+			steps[s.ID] = s
+			setOutputs[s.ID] = map[string]bool{}
+			for _, m := range ghOutputRE.FindAllStringSubmatch(s.Run, -1) {
+				setOutputs[s.ID][m[1]] = true
+			}
+		}
+		// msiforge commands run directly ("msiforge version").
+		for _, m := range runsMsiRE.FindAllStringSubmatch(s.Run, -1) {
+			if c, _, err := tree.Find([]string{m[1]}); err != nil || c == tree {
+				t.Errorf("step %q runs msiforge %s, which is not a command", where, m[1])
+			}
+		}
+		// Commands built up in args=(...) / args+=(...).
+		var cmd *cobra.Command
+		for _, m := range argsRE.FindAllStringSubmatch(s.Run, -1) {
+			if strings.Contains(m[0], "args=(") {
+				sub := strings.Fields(m[1])[0]
+				c, _, err := tree.Find([]string{sub})
+				if err != nil || c == tree {
+					t.Fatalf("step %q: args=(%s ...): not an msiforge command", where, sub)
+				}
+				cmd = c
+				ranBuild = ranBuild || sub == "build"
+			}
+			if cmd == nil {
+				t.Fatalf("step %q: args+= before args=(command ...)", where)
+			}
+			for _, f := range flagRE.FindAllStringSubmatch(m[1], -1) {
+				name := strings.TrimPrefix(f[1], "--")
+				if cmd.Flags().Lookup(name) == nil && cmd.InheritedFlags().Lookup(name) == nil {
+					t.Errorf("step %q passes %s, which msiforge %s does not have", where, f[1], cmd.Name())
+				}
+			}
+		}
+	}
+	if !ranBuild {
+		t.Error("action.yml never runs msiforge build")
+	}
+	var declared []string
+	for name, in := range a.Inputs {
+		declared = append(declared, name)
+		if in.Description == "" || in.Default == nil {
+			t.Errorf("input %q: want a description and a default (every input is optional)", name)
+		}
+		if !used[name] {
+			t.Errorf("input %q is declared but never used", name)
+		}
+	}
+	for name := range used {
+		if _, ok := a.Inputs[name]; !ok {
+			t.Errorf("inputs.%s is used but not declared", name)
+		}
+	}
+	sort.Strings(declared)
+	for _, want := range []string{"architectures", "config", "from-goreleaser", "pkcs12", "cert", "version"} {
+		if _, ok := a.Inputs[want]; !ok {
+			t.Errorf("no input %q (declared: %v)", want, declared)
+		}
+	}
+	if _, ok := a.Outputs["manifest"]; !ok {
+		t.Error("no output manifest")
+	}
+	for name, o := range a.Outputs {
+		m := stepOutRE.FindStringSubmatch(o.Value)
+		if m == nil || o.Description == "" {
+			t.Errorf("output %q: want a description and value ${{ steps.ID.outputs.NAME }}, got %q", name, o.Value)
+			continue
+		}
+		if !setOutputs[m[1]][m[2]] {
+			t.Errorf("output %q: step %q does not write %s to $GITHUB_OUTPUT", name, m[1], m[2])
+		}
+	}
+
+	// The example workflow passes only inputs the action declares and
+	// reads only outputs it has.
+	wf, err := os.ReadFile(filepath.Join(root, "examples", "ci", "goreleaser-msiforge.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w struct {
+		Jobs map[string]struct {
+			Steps []actionStep `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(wf, &w); err != nil {
+		t.Fatalf("examples/ci/goreleaser-msiforge.yml: %v", err)
+	}
+	found := false
+	for _, j := range w.Jobs {
+		for _, s := range j.Steps {
+			if !strings.HasPrefix(s.Uses, "msiforge/msiforge@") {
+				continue
+			}
+			found = true
+			for k := range s.With {
+				if _, ok := a.Inputs[k]; !ok {
+					t.Errorf("the example passes %s: %q, which action.yml does not declare", k, s.With[k])
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("examples/ci/goreleaser-msiforge.yml does not use msiforge/msiforge@")
+	}
+	for _, m := range regexp.MustCompile(`steps\.msiforge\.outputs\.([a-z-]+)`).FindAllStringSubmatch(string(wf), -1) {
+		if _, ok := a.Outputs[m[1]]; !ok {
+			t.Errorf("the example reads output %q, which action.yml does not have", m[1])
+		}
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
