@@ -43,10 +43,10 @@ type Config struct {
 	// message"), such as a path that may exceed MAX_PATH; build prints
 	// them.
 	Warnings []string `yaml:"-"`
-	// VersionOverride is where product.version came from when not from
-	// the config file (GoReleaser's metadata, build --version); nil when
-	// the config's own product.version is used.
-	VersionOverride *VersionOverride `yaml:"-"`
+	// VersionSource says where Product.Version came from: "config", or
+	// the [VersionOverride] source that replaced it ("goreleaser", ...).
+	// Not part of the YAML.
+	VersionSource string `yaml:"-"`
 
 	// goreleaserFailed: the GoReleaser dist could not give the payload or
 	// the version; validate does not repeat that as missing fields.
@@ -263,6 +263,9 @@ func yamlError(name string, err error) error {
 }
 
 func (c *Config) applyDefaults() {
+	if c.VersionSource == "" {
+		c.VersionSource = "config"
+	}
 	if len(c.Architectures) == 0 {
 		c.Architectures = []string{"x86", "x64"}
 	}

@@ -119,6 +119,11 @@ func (c *Config) applyGoReleaser(doc *yaml.Node, o Options, warns *[]problem) []
 		c.Console.Executable = first[0].Name
 	}
 
+	// A version given on the command line (build --version,
+	// MSIFORGE_VERSION) wins over GoReleaser's.
+	if c.VersionSource != "config" {
+		return nil
+	}
 	// GoReleaser's Version is its tag without the "v" (or the snapshot's
 	// version_template).
 	const source = "GoReleaser's metadata.json version"
@@ -137,7 +142,6 @@ func (c *Config) applyGoReleaser(doc *yaml.Node, o Options, warns *[]problem) []
 	if c.Product.Version != "" && c.Product.Version != ver {
 		*warns = append(*warns, problem{line: lineOf(doc, "product.version"), msg: fmt.Sprintf("product.version: %s is replaced by GoReleaser's version %s; remove it from the config", c.Product.Version, ver)})
 	}
-	c.Product.Version = ver
-	c.VersionOverride = &VersionOverride{Value: ver, Source: "goreleaser"}
+	c.Product.Version, c.VersionSource = ver, "goreleaser"
 	return nil
 }

@@ -50,8 +50,8 @@ func TestGoReleaserPayloadAndVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Product.Version != "1.2.3" || c.VersionOverride == nil || *c.VersionOverride != (config.VersionOverride{Value: "1.2.3", Source: "goreleaser"}) {
-		t.Errorf("version %q, override %+v", c.Product.Version, c.VersionOverride)
+	if c.Product.Version != "1.2.3" || c.VersionSource != "goreleaser" {
+		t.Errorf("version %q from %q; want 1.2.3 from goreleaser", c.Product.Version, c.VersionSource)
 	}
 	if c.Console.Executable != "hello.exe" {
 		t.Errorf("executable %q, want hello.exe (the first build's binary)", c.Console.Executable)

@@ -64,7 +64,7 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	// appear in the EXE's NSIS script.
 	v.name("product.name", p.Name, maxProductName, folderName|toNSIS)
 	v.name("product.manufacturer", p.Manufacturer, maxName, folderName|toNSIS)
-	if c.VersionOverride == nil && !c.goreleaserFailed { // else checked where it came from
+	if c.VersionSource == "config" && !c.goreleaserFailed { // else checked where it came from
 		v.version("product.version", p.Version)
 	}
 	switch {

@@ -45,9 +45,10 @@ type Product struct {
 	Name         string `json:"name"`
 	Manufacturer string `json:"manufacturer"`
 	Version      string `json:"version"`
-	// VersionSource is where Version came from when not from the config
-	// file: "goreleaser" (GoReleaser's metadata.json).
-	VersionSource string `json:"version_source,omitempty"`
+	// VersionSource says where Version came from: "config"
+	// (product.version), "--version" or "MSIFORGE_VERSION" (build's
+	// override), or another override's name.
+	VersionSource string `json:"version_source"`
 	UpgradeCode   string `json:"upgrade_code"`
 }
 

@@ -242,11 +242,8 @@ func newManifest(c *config.Config, arts []packaging.Artifact, tools map[string]s
 		epoch = packaging.DefaultEpoch
 	}
 	m := manifest.New(manifest.Product{
-		Name: c.Product.Name, Manufacturer: c.Product.Manufacturer, Version: c.Product.Version, UpgradeCode: "{" + c.Product.UpgradeCode + "}",
+		Name: c.Product.Name, Manufacturer: c.Product.Manufacturer, Version: c.Product.Version, VersionSource: c.VersionSource, UpgradeCode: "{" + c.Product.UpgradeCode + "}",
 	}, arts, manifest.Build{Msiforge: msiforge, Tools: tools, SourceDateEpoch: epoch.Unix()})
-	if c.VersionOverride != nil {
-		m.Product.VersionSource = c.VersionOverride.Source
-	}
 	for _, ig := range c.Lint.Ignore {
 		m.LintIgnored = append(m.LintIgnored, manifest.LintIgnore{Rule: strings.ToUpper(ig.Rule), Reason: ig.Reason})
 	}
