@@ -72,7 +72,7 @@ place of manifest.json, SHA256SUMS and index.html; msiforge merge combines
 the N shard directories into the release a one-machine build writes.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := config.LoadWith(cfgPath, config.Options{GoReleaserDir: fromGoReleaser})
+			c, err := config.LoadWith(cfgPath, config.Options{GoReleaserDir: fromGoReleaser, Archs: archs})
 			if err != nil {
 				return err
 			}

@@ -124,6 +124,9 @@ type Options struct {
 	// had artifacts.goreleaser.dir set to it (relative to the working
 	// directory, not to the config file).
 	GoReleaserDir string
+	// Archs is build --arch: only these architectures need GoReleaser
+	// binaries. Empty: all of architectures.
+	Archs []string
 }
 
 // LoadWith is Load with command-line additions.
@@ -228,6 +231,10 @@ func problems(name string, errs []problem) *ValidationError {
 	sortProblems(errs)
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
+		if e.line == 0 { // from a flag, not a line of the file
+			msgs[i] = fmt.Sprintf("  %s: %s", name, e.msg)
+			continue
+		}
 		msgs[i] = fmt.Sprintf("  %s:%d: %s", name, e.line, e.msg)
 	}
 	return &ValidationError{File: name, Problems: msgs}

@@ -38,6 +38,15 @@ type GoReleaser struct {
 	Goamd64 string `yaml:"goamd64"`
 }
 
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 var goamd64RE = regexp.MustCompile(`^v[1-4]$`)
 
 // applyGoReleaser reads the GoReleaser dist directory when the config or
@@ -64,9 +73,15 @@ func (c *Config) applyGoReleaser(doc *yaml.Node, o Options, warns *[]problem) []
 		return nil
 	}
 	v := &validator{doc: doc}
+	line := lineOf(doc, "artifacts.goreleaser")
+	if o.GoReleaserDir != "" {
+		line = 0 // a flag: no line of the config to name
+	}
 	fail := func(format string, args ...any) []problem {
 		c.goreleaserFailed = true
-		v.errs = append(v.errs, problem{line: lineOf(doc, "artifacts.goreleaser"), msg: where + ": " + fmt.Sprintf(format, args...)})
+		for _, msg := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+			v.errs = append(v.errs, problem{line: line, msg: where + ": " + msg})
+		}
 		return v.errs
 	}
 	if g.Dir == "" {
@@ -89,7 +104,9 @@ func (c *Config) applyGoReleaser(doc *yaml.Node, o Options, warns *[]problem) []
 	}
 	var archs []string
 	for _, a := range c.Architectures {
-		if isArch(a) { // other values are reported at architectures
+		// Other values are reported at architectures; build --arch
+		// leaves out the rest.
+		if isArch(a) && (len(o.Archs) == 0 || contains(o.Archs, a)) {
 			archs = append(archs, a)
 		}
 	}

@@ -138,7 +138,7 @@ func (d *Dist) Select(sel Selection) (map[string][]Binary, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.New(strings.Join(errs, "; "))
+		return nil, joined(errs)
 	}
 	out := map[string][]Binary{}
 	for _, arch := range sel.Archs {
@@ -191,9 +191,18 @@ func (d *Dist) Select(sel Selection) (map[string][]Binary, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.New(strings.Join(errs, "; "))
+		return nil, joined(errs)
 	}
 	return out, nil
+}
+
+// joined is one error per line, so each problem reads on its own.
+func joined(msgs []string) error {
+	errs := make([]error, len(msgs))
+	for i, m := range msgs {
+		errs[i] = errors.New(m)
+	}
+	return errors.Join(errs...)
 }
 
 // variant names the microarchitecture fields that tell two binaries of
