@@ -134,3 +134,25 @@ func TestGoReleaserRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestGoReleaserExampleConfig: examples/goreleaser/msiforge.yaml is valid
+// next to a dist directory as `goreleaser build` leaves it for that
+// example (TestGoReleaserWine builds it with the real GoReleaser).
+func TestGoReleaserExampleConfig(t *testing.T) {
+	src := filepath.Join(testutil.RepoRoot(t), "examples", "goreleaser")
+	d := grDir(t, "1.2.3",
+		testutil.GoReleaserBinary("hello", "hello.exe", "386", ""),
+		testutil.GoReleaserBinary("hello", "hello.exe", "amd64", "v1"),
+		testutil.GoReleaserBinary("hello", "hello.exe", "arm64", ""))
+	data, err := os.ReadFile(filepath.Join(src, "msiforge.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Parse(data, "msiforge.yaml", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Console.Executable != "hello.exe" || c.Product.Version != "1.2.3" || len(c.Console.Payload["arm64"]) != 2 || len(c.Warnings) != 0 {
+		t.Errorf("executable %q, version %q, payload %v, warnings %q", c.Console.Executable, c.Product.Version, c.Console.Payload, c.Warnings)
+	}
+}
