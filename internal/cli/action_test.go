@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/testutil"
 )
 
@@ -215,4 +218,97 @@ func mapValues(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// TestActionRuns runs action.yml's own install and build scripts as a
+// runner would (bash -eo pipefail, the step's env with the inputs put
+// in): msiforge installed from this checkout into a temporary GOPATH
+// (input version empty), then msiforge build of the example for x64 with
+// an output directory, and checks the outputs the action exposes.
+func TestActionRuns(t *testing.T) {
+	testutil.NeedTool(t, "bash", "go", "jq", "wixl", "msibuild", "makensis")
+	root := testutil.RepoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a action
+	if err := yaml.Unmarshal(data, &a); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	cfg := filepath.Join(tmp, "example", "msiforge.yaml")
+	if err := testutil.WriteExample(filepath.Dir(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "installers")
+	inputs := map[string]string{}
+	for name, in := range a.Inputs {
+		inputs[name] = *in.Default
+	}
+	inputs["config"], inputs["architectures"], inputs["output"] = cfg, "x64", out
+	ghOutput, ghPath := filepath.Join(tmp, "github_output"), filepath.Join(tmp, "github_path")
+	modcache, err := execx.OS{}.Run(context.Background(), execx.Cmd{Name: "go", Args: []string{"env", "GOMODCACHE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{
+		"GITHUB_ACTION_PATH=" + root, "GITHUB_OUTPUT=" + ghOutput, "GITHUB_PATH=" + ghPath, "RUNNER_TEMP=" + tmp,
+		// A GOPATH of its own for the installed binary; the machine's
+		// module cache (TestInstallFromClone starts from an empty one).
+		"GOPATH=" + filepath.Join(tmp, "gopath"), "GOMODCACHE=" + strings.TrimSpace(string(modcache.Stdout)), "GOFLAGS=-modcacherw",
+		"SOURCE_DATE_EPOCH=",
+	}
+	for _, id := range []string{"install", "build"} {
+		var step *actionStep
+		for i := range a.Runs.Steps {
+			if a.Runs.Steps[i].ID == id {
+				step = &a.Runs.Steps[i]
+			}
+		}
+		if step == nil {
+			t.Fatalf("action.yml has no step with id %q", id)
+		}
+		env := append([]string(nil), base...)
+		for k, v := range step.Env {
+			v = inputRefRE.ReplaceAllStringFunc(v, func(ref string) string { return inputs[inputRefRE.FindStringSubmatch(ref)[1]] })
+			env = append(env, k+"="+v)
+		}
+		// What a runner runs for shell: bash.
+		res, err := execx.OS{}.Run(context.Background(), execx.Cmd{Name: "bash", Args: []string{"--noprofile", "--norc", "-eo", "pipefail", "-c", step.Run}, Env: env, Dir: tmp})
+		if err != nil {
+			t.Fatalf("step %s: %v\n%s%s", id, err, res.Stdout, res.Stderr)
+		}
+	}
+	outputs := map[string]string{}
+	data, err = os.ReadFile(ghOutput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			outputs[k] = v
+		}
+	}
+	if outputs["manifest"] != filepath.Join(out, "manifest.json") {
+		t.Errorf("output manifest = %q, want %s", outputs["manifest"], filepath.Join(out, "manifest.json"))
+	}
+	var m struct {
+		Artifacts []struct{ File, Arch string } `json:"artifacts"`
+	}
+	if data, err := os.ReadFile(outputs["manifest"]); err != nil || json.Unmarshal(data, &m) != nil || len(m.Artifacts) == 0 {
+		t.Fatalf("manifest %s: %v %s", outputs["manifest"], err, data)
+	}
+	for _, art := range m.Artifacts {
+		if art.Arch != "x64" {
+			t.Errorf("architectures x64 built %s (%s)", art.File, art.Arch)
+		}
+	}
+	var built []struct{ Name, Path string }
+	if data, err := os.ReadFile(outputs["artifacts"]); err != nil || json.Unmarshal(data, &built) != nil || len(built) != len(m.Artifacts) {
+		t.Errorf("artifacts output %s: %v; %d entries for %d artifacts", outputs["artifacts"], err, len(built), len(m.Artifacts))
+	}
+	if p, _ := os.ReadFile(ghPath); strings.TrimSpace(string(p)) != filepath.Join(tmp, "gopath", "bin") {
+		t.Errorf("GITHUB_PATH got %q, want the GOPATH's bin", p)
+	}
 }
