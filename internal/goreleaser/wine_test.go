@@ -67,6 +67,7 @@ func TestGoReleaserWine(t *testing.T) {
 	git("tag", "v1.2.3")
 	// GoReleaser reads the remote's URL even for a build.
 	git("remote", "add", "origin", "https://github.com/example/hello.git")
+	run(repo, "goreleaser", "check") // the example's .goreleaser.yaml is valid and current
 	run(repo, "goreleaser", "build", "--clean")
 
 	// msiforge build --from-goreleaser, in process.
