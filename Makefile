@@ -10,12 +10,17 @@ BUILD_PKGS := wixl msitools nsis
 TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode openssl chromium
 
 
-.PHONY: all build demo test e2e golden deps deps-test payload clean fmt vet fuzz
+.PHONY: all build install demo test e2e golden deps deps-test payload clean fmt vet fuzz
 
 all: build
 
 build:
 	$(GO) build -trimpath -ldflags "-X github.com/msiforge/msiforge/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/msiforge
+
+# install puts msiforge into $(go env GOPATH)/bin (GOBIN if set), with the
+# version of this checkout, and installs the Debian packages it runs.
+install: deps
+	$(GO) install -trimpath -ldflags "-X github.com/msiforge/msiforge/internal/cli.Version=$(VERSION)" ./cmd/msiforge
 
 # deps installs the missing Debian packages when running as root on a
 # Debian-like system, and otherwise prints the command to run.

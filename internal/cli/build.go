@@ -16,7 +16,7 @@ import (
 )
 
 func newBuildCmd(env *Env) *cobra.Command {
-	var cfgPath, outDir, previous, shard string
+	var cfgPath, outDir, previous, shard, fromGoReleaser string
 	var archs []string
 	var asJSON, verbose bool
 	var keys sign.KeySource
@@ -53,6 +53,15 @@ verifies every signature before writing the artifact. A certificate that
 breaks the signing rules (see msiforge sign --help) is refused before
 anything is built.
 
+--from-goreleaser DIR (or artifacts.goreleaser in the config) reads
+GoReleaser's DIR/artifacts.json and DIR/metadata.json: each architecture's
+console executable is the Windows binary of the named builds (386 → x86,
+amd64 → x64 at GOAMD64 v1 unless artifacts.goreleaser.goamd64 says
+otherwise, arm64 → arm64), followed by console.payload's files for that
+architecture, and the product version is GoReleaser's (a leading v dropped;
+a snapshot or pre-release version is refused). manifest.json records
+product.version_source "goreleaser".
+
 --previous DIR compares each MSI with the MSI of the same kind and
 architecture in DIR, an earlier release (see msiforge diff), and fails with
 exit status 3, publishing nothing, when one cannot upgrade it.
@@ -63,7 +72,7 @@ place of manifest.json, SHA256SUMS and index.html; msiforge merge combines
 the N shard directories into the release a one-machine build writes.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := config.Load(cfgPath)
+			c, err := config.LoadWith(cfgPath, config.Options{GoReleaserDir: fromGoReleaser, Archs: archs})
 			if err != nil {
 				return err
 			}
@@ -117,7 +126,7 @@ the N shard directories into the release a one-machine build writes.`,
 			}
 			arts := res.Artifacts
 			if asJSON {
-				return writeJSON(env, arts)
+				return writeJSON(env, builtJSON(arts))
 			}
 			for _, a := range arts {
 				fmt.Fprintln(env.Out, a.Path)
@@ -128,12 +137,29 @@ the N shard directories into the release a one-machine build writes.`,
 	addConfigFlag(cmd, &cfgPath)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	cmd.Flags().StringVar(&fromGoReleaser, "from-goreleaser", "", "take the console executables and the version from this GoReleaser dist directory (artifacts.goreleaser in the config)")
 	cmd.Flags().StringVar(&previous, "previous", "", "the previous release's output directory: check each MSI upgrades it (msiforge diff); exit 3 if not")
 	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
 	addKeyFlags(cmd, &keys)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's) and the lint warnings")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (path, kind, arch, size, sha256, codes)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (name, path, kind, arch, size, sha256, codes)")
 	return cmd
+}
+
+// builtArtifact is one entry of build --json: the artifact plus its file
+// name, which is what a release upload names it (GoReleaser's
+// release.extra_files name_template, gh release upload's asset name).
+type builtArtifact struct {
+	Name string `json:"name"`
+	packaging.Artifact
+}
+
+func builtJSON(arts []packaging.Artifact) []builtArtifact {
+	out := make([]builtArtifact, len(arts))
+	for i, a := range arts {
+		out[i] = builtArtifact{Name: filepath.Base(a.Path), Artifact: a}
+	}
+	return out
 }
 
 // checkPrevious runs the upgrade rules of msiforge diff on each built MSI

@@ -80,6 +80,11 @@ Exit status: 0 ok, 1 error, 2 usage, 3 checks found problems,
 		},
 	}
 	root.PersistentFlags().BoolVarP(&trace, "trace", "x", false, "print external commands before running them")
+	// --version prints what `msiforge version` prints. Declared here so
+	// cobra does not add its -v shorthand, which build uses for --verbose.
+	root.Flags().Bool("version", false, "print msiforge's version (as msiforge version does)")
+	root.Version = version()
+	root.SetVersionTemplate("msiforge {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.CompletionOptions.DisableDefaultCmd = true
 	for _, c := range []*cobra.Command{

@@ -32,6 +32,9 @@ type Config struct {
 	Signing       Signing  `yaml:"signing"`
 	VSC           *VSC     `yaml:"vsc"`  // the VSC driver packages; nil: none (vsc.go)
 	Lint          Lint     `yaml:"lint"` // the lint rules build accepts (lint.go)
+	// Artifacts names where payloads come from besides console.payload:
+	// a GoReleaser dist directory (goreleaser.go).
+	Artifacts Artifacts `yaml:"artifacts"`
 
 	// Dir is the directory of the config file; relative paths in the
 	// config are resolved against it. Not part of the YAML.
@@ -40,6 +43,14 @@ type Config struct {
 	// message"), such as a path that may exceed MAX_PATH; build prints
 	// them.
 	Warnings []string `yaml:"-"`
+	// VersionSource says where Product.Version came from: "config", or
+	// the [VersionOverride] source that replaced it ("goreleaser", ...).
+	// Not part of the YAML.
+	VersionSource string `yaml:"-"`
+
+	// goreleaserFailed: the GoReleaser dist could not give the payload or
+	// the version; validate does not repeat that as missing fields.
+	goreleaserFailed bool
 }
 
 // Product describes the product as Windows Installer shows it.
@@ -103,6 +114,23 @@ type Signing struct {
 
 // Load reads, decodes and validates the config file at path.
 func Load(path string) (*Config, error) {
+	return LoadWith(path, Options{})
+}
+
+// Options are what the command line adds to a config file.
+type Options struct {
+	// GoReleaserDir is build --from-goreleaser DIR: take the payload and
+	// the version from this GoReleaser dist directory, as if the config
+	// had artifacts.goreleaser.dir set to it (relative to the working
+	// directory, not to the config file).
+	GoReleaserDir string
+	// Archs is build --arch: only these architectures need GoReleaser
+	// binaries. Empty: all of architectures.
+	Archs []string
+}
+
+// LoadWith is Load with command-line additions.
+func LoadWith(path string, o Options) (*Config, error) {
 	data, err := safefile.ReadFile(path, safefile.ConfigLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -111,7 +139,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(data, path, filepath.Dir(abs))
+	return ParseWith(data, path, filepath.Dir(abs), o)
 }
 
 // Parse decodes exactly one strict YAML document named name (used in
@@ -120,6 +148,11 @@ func Load(path string) (*Config, error) {
 // config may not hold, duplicate and unknown keys, values of the wrong
 // type and the validation rules, each with its line and field.
 func Parse(data []byte, name, dir string) (*Config, error) {
+	return ParseWith(data, name, dir, Options{})
+}
+
+// ParseWith is Parse with command-line additions.
+func ParseWith(data []byte, name, dir string, o Options) (*Config, error) {
 	if errs := scanRaw(data); len(errs) > 0 {
 		return nil, problems(name, errs)
 	}
@@ -176,6 +209,8 @@ func Parse(data []byte, name, dir string) (*Config, error) {
 	c.Dir = dir
 	c.applyDefaults()
 	warns := []problem(nil)
+	gr := c.applyGoReleaser(&doc, o, &warns)
+	errs = append(errs, gr...)
 	for _, p := range c.validate(&doc, &warns) {
 		if !typeLines[p.line] { // that value's type is wrong: said already
 			errs = append(errs, p)
@@ -196,6 +231,10 @@ func problems(name string, errs []problem) *ValidationError {
 	sortProblems(errs)
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
+		if e.line == 0 { // from a flag, not a line of the file
+			msgs[i] = fmt.Sprintf("  %s: %s", name, e.msg)
+			continue
+		}
 		msgs[i] = fmt.Sprintf("  %s:%d: %s", name, e.line, e.msg)
 	}
 	return &ValidationError{File: name, Problems: msgs}
@@ -231,6 +270,9 @@ func yamlError(name string, err error) error {
 }
 
 func (c *Config) applyDefaults() {
+	if c.VersionSource == "" {
+		c.VersionSource = "config"
+	}
 	if len(c.Architectures) == 0 {
 		c.Architectures = []string{"x86", "x64"}
 	}

@@ -64,7 +64,9 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	// appear in the EXE's NSIS script.
 	v.name("product.name", p.Name, maxProductName, folderName|toNSIS)
 	v.name("product.manufacturer", p.Manufacturer, maxName, folderName|toNSIS)
-	v.version("product.version", p.Version)
+	if c.VersionSource == "config" && !c.goreleaserFailed { // else checked where it came from
+		v.version("product.version", p.Version)
+	}
 	switch {
 	case p.UpgradeCode == "":
 		v.addf("product.upgrade_code", "is required: a GUID that stays the same for every release (generate one with 'uuidgen')")
@@ -91,7 +93,7 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	c.checkPathBudget(v)
 
 	v.archList("architectures", c.Architectures, func(path, a string) {
-		if len(c.Console.Payload[a]) == 0 && len(c.Console.Payload) > 0 { // else reported at console.payload
+		if len(c.Console.Payload[a]) == 0 && len(c.Console.Payload) > 0 && !c.goreleaserFailed { // else reported at console.payload
 			v.addf(path, "%q has no payload (add console.payload.%s)", a, a)
 		}
 	})
@@ -155,6 +157,14 @@ func (c *Config) validateConsole(v *validator) {
 	con := c.Console
 	exe := con.Executable
 	exeOK := false
+	if *con.Shortcut.Enabled && c.Product.Name != "" { // the name defaults to product.name, reported already
+		v.name("console.shortcut.name", con.Shortcut.Name, maxName, folderName)
+	}
+	v.bit("console.defaults.run_at_startup", *con.Defaults.RunAtStartup)
+	v.bit("console.defaults.should_auto_update", *con.Defaults.ShouldAutoUpdate)
+	if c.goreleaserFailed {
+		return // the payload was to come from GoReleaser: reported there
+	}
 	switch {
 	case exe == "":
 		v.addf("console.executable", "is required: the file name of the console program, one of the payload files")
@@ -203,11 +213,6 @@ func (c *Config) validateConsole(v *validator) {
 		}
 		v.cabinet(path, len(files), total)
 	}
-	if *con.Shortcut.Enabled && c.Product.Name != "" { // the name defaults to product.name, reported already
-		v.name("console.shortcut.name", con.Shortcut.Name, maxName, folderName)
-	}
-	v.bit("console.defaults.run_at_startup", *con.Defaults.RunAtStartup)
-	v.bit("console.defaults.should_auto_update", *con.Defaults.ShouldAutoUpdate)
 }
 
 // What a name or text is used for, which decides the rules it follows.

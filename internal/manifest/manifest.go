@@ -45,7 +45,11 @@ type Product struct {
 	Name         string `json:"name"`
 	Manufacturer string `json:"manufacturer"`
 	Version      string `json:"version"`
-	UpgradeCode  string `json:"upgrade_code"`
+	// VersionSource says where Version came from: "config"
+	// (product.version), "--version" or "MSIFORGE_VERSION" (build's
+	// override), or another override's name.
+	VersionSource string `json:"version_source"`
+	UpgradeCode   string `json:"upgrade_code"`
 }
 
 // Artifact is one file of the release.

@@ -242,7 +242,7 @@ func newManifest(c *config.Config, arts []packaging.Artifact, tools map[string]s
 		epoch = packaging.DefaultEpoch
 	}
 	m := manifest.New(manifest.Product{
-		Name: c.Product.Name, Manufacturer: c.Product.Manufacturer, Version: c.Product.Version, UpgradeCode: "{" + c.Product.UpgradeCode + "}",
+		Name: c.Product.Name, Manufacturer: c.Product.Manufacturer, Version: c.Product.Version, VersionSource: c.VersionSource, UpgradeCode: "{" + c.Product.UpgradeCode + "}",
 	}, arts, manifest.Build{Msiforge: msiforge, Tools: tools, SourceDateEpoch: epoch.Unix()})
 	for _, ig := range c.Lint.Ignore {
 		m.LintIgnored = append(m.LintIgnored, manifest.LintIgnore{Rule: strings.ToUpper(ig.Rule), Reason: ig.Reason})
