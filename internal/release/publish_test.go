@@ -2,6 +2,7 @@ package release_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/dirlock"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
 )
@@ -136,6 +138,24 @@ func TestTwoProductNamesIntoOneDirectory(t *testing.T) {
 	}
 	if s := siblings(t, out); len(s) != 0 {
 		t.Errorf("left next to the output directory: %v", s)
+	}
+
+	// The manifest records the tools the build ran, with their versions,
+	// and no other installed tool (wine, osslsigncode, go, msiinfo).
+	var m manifest.Manifest
+	if err := json.Unmarshal([]byte(snapshot(t, out)["manifest.json"]), &m); err != nil {
+		t.Fatal(err)
+	}
+	var tools []string
+	for name, v := range m.Build.Tools {
+		if v == "" {
+			t.Errorf("tool %s has no version", name)
+		}
+		tools = append(tools, name)
+	}
+	sort.Strings(tools)
+	if strings.Join(tools, " ") != "makensis msibuild wixl" {
+		t.Errorf("manifest records tools %v, want the ones the build ran: makensis msibuild wixl", m.Build.Tools)
 	}
 }
 
