@@ -129,8 +129,9 @@ func (o PublishOptions) progress(format string, args ...any) {
 // The rules of the output directory:
 //   - Files that msiforge did not write are never touched, and a release
 //     that would overwrite one is refused, naming it. What msiforge wrote
-//     is what the manifest.json in the directory lists (its artifacts
-//     and the three records); everything else is the user's.
+//     is what the manifest.json (or a shard's shard.json) in the
+//     directory lists: its artifacts, each still of the size and SHA-256
+//     listed, and its records. Everything else is the user's.
 //   - Files of the previous release that the new one does not have are
 //     refused, named (a CI job uploading dist/* would publish them beside
 //     the new release), unless Clean removes them.
@@ -150,6 +151,7 @@ type Publication struct {
 	lock      *dirlock.Lock
 	opts      PublishOptions
 	published bool
+	hashes    map[string]string // SHA-256 of the output directory's files, by name, size and time
 }
 
 // Begin prepares dir for a release. files, when not nil, are the names
@@ -314,15 +316,15 @@ func (p *Publication) plan(names []string) (*journal, error) {
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err
 	}
-	ours := map[string]bool{}
+	ours := map[string]*manifest.Artifact{}
 	if len(entries) > 0 {
 		// What msiforge wrote: a release (manifest.json) or a shard's
 		// output (shard.json), or both.
 		rel, _ := releaseFiles(filepath.Join(p.real, ManifestFile))
 		sh, _ := shardFiles(p.real)
-		for _, m := range []map[string]bool{rel, sh} {
-			for n := range m {
-				ours[n] = true
+		for _, m := range []map[string]*manifest.Artifact{rel, sh} {
+			for n, a := range m {
+				ours[n] = a
 			}
 		}
 	}
@@ -334,7 +336,7 @@ func (p *Publication) plan(names []string) (*journal, error) {
 	var foreign, stale []string
 	for _, e := range entries {
 		n := e.Name()
-		mine := ours[n] && e.Type().IsRegular()
+		mine := p.wrote(ours, e)
 		switch {
 		case want[n] && !mine:
 			if e.IsDir() {
@@ -348,7 +350,7 @@ func (p *Publication) plan(names []string) (*journal, error) {
 		}
 	}
 	if len(foreign) > 0 {
-		return nil, fmt.Errorf("output directory %s holds %s, which msiforge did not write (no msiforge manifest.json there lists it) and this release would overwrite; msiforge never touches such files: move them elsewhere, or choose another -o", p.dir, list(foreign))
+		return nil, fmt.Errorf("output directory %s holds %s, which msiforge did not write (no msiforge manifest.json there lists it as it is) and this release would overwrite; msiforge never touches such files: move them elsewhere, or choose another -o", p.dir, list(foreign))
 	}
 	if len(stale) > 0 && !p.opts.Clean {
 		return nil, fmt.Errorf("output directory %s holds files an earlier msiforge build wrote that this release does not have: %s; beside the new release they would be published as current although its SHA256SUMS and manifest.json do not list them: rerun with --clean to remove them first, or choose another -o", p.dir, list(stale))
@@ -442,25 +444,65 @@ func outputDir(dir string) (string, error) {
 	return abs, nil
 }
 
-// shardFiles reads dir's shard.json (build --shard) and returns the names
-// of the files of that shard's output, as releaseFiles does for a release.
-func shardFiles(dir string) (map[string]bool, error) {
+// wrote reports whether msiforge wrote e as the previous output's
+// manifest (ours) says: a regular file it lists, and for an artifact,
+// still of the size and SHA-256 it records; an artifact someone replaced
+// or changed is theirs now. Hashes are kept between Begin's check and
+// Publish's while the file's size and time stay.
+func (p *Publication) wrote(ours map[string]*manifest.Artifact, e os.DirEntry) bool {
+	a, listed := ours[e.Name()]
+	if !listed || !e.Type().IsRegular() {
+		return false
+	}
+	if a == nil {
+		return true // a record: manifest.json, SHA256SUMS, index.html, shard.json
+	}
+	fi, err := e.Info()
+	if err != nil || fi.Size() != a.Size {
+		return false
+	}
+	key := fmt.Sprintf("%s\x00%d\x00%d", e.Name(), fi.Size(), fi.ModTime().UnixNano())
+	sum, ok := p.hashes[key]
+	if !ok {
+		f, err := safefile.Open(filepath.Join(p.real, e.Name()))
+		if err != nil {
+			return false
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return false
+		}
+		sum = hex.EncodeToString(h.Sum(nil))
+		if p.hashes == nil {
+			p.hashes = map[string]string{}
+		}
+		p.hashes[key] = sum
+	}
+	return sum == a.SHA256
+}
+
+// shardFiles reads dir's shard.json (build --shard) and returns the files
+// of that shard's output, as releaseFiles does for a release.
+func shardFiles(dir string) (map[string]*manifest.Artifact, error) {
 	sm, err := readShard(dir)
 	if err != nil {
 		return nil, err
 	}
-	files := map[string]bool{ShardFile: true}
+	files := map[string]*manifest.Artifact{ShardFile: nil}
 	for _, a := range sm.Artifacts {
-		if plainName(a.Path) {
-			files[a.Path] = true
+		if plainName(a.Path) && a.Path != ShardFile {
+			files[a.Path] = &manifest.Artifact{File: a.Path, Size: a.Size, SHA256: a.SHA256}
 		}
 	}
 	return files, nil
 }
 
-// releaseFiles reads an msiforge manifest and returns the names of the
-// files its release consists of: what msiforge wrote into the directory.
-func releaseFiles(path string) (map[string]bool, error) {
+// releaseFiles reads an msiforge manifest and returns the files its
+// release consists of, what msiforge wrote into the directory: each
+// artifact with its manifest entry, the three records with nil.
+func releaseFiles(path string) (map[string]*manifest.Artifact, error) {
 	// safefile: a FIFO planted as manifest.json must not block the build.
 	f, err := safefile.Open(path)
 	var notRegular *safefile.NotRegularError
@@ -477,12 +519,12 @@ func releaseFiles(path string) (map[string]bool, error) {
 	if err := json.NewDecoder(io.LimitReader(f, 16<<20)).Decode(&m); err != nil || m.SchemaVersion < 1 || m.Build.Msiforge == "" {
 		return nil, errors.New(ManifestFile + " was not written by msiforge")
 	}
-	files := map[string]bool{ManifestFile: true, SumsFile: true, PageFile: true}
-	for _, a := range m.Artifacts {
+	files := map[string]*manifest.Artifact{ManifestFile: nil, SumsFile: nil, PageFile: nil}
+	for i, a := range m.Artifacts {
 		// A name with a path in it is none of msiforge's: --clean must
 		// not reach outside the directory on a manifest's word.
-		if plainName(a.File) {
-			files[a.File] = true
+		if plainName(a.File) && a.File != ManifestFile && a.File != SumsFile && a.File != PageFile {
+			files[a.File] = &m.Artifacts[i]
 		}
 	}
 	return files, nil
