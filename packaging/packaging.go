@@ -48,6 +48,10 @@ type Signature struct {
 	// WeakSigning: signed with --allow-weak by a certificate that breaks
 	// the signing identity rules (tests only).
 	WeakSigning bool `json:"weak_signing,omitempty"`
+	// Untrusted says why Windows will not trust the signer (a self-signed
+	// development certificate, a private root); "" when the certificate
+	// chains to a root the system trusts.
+	Untrusted string `json:"untrusted,omitempty"`
 }
 
 // Signer signs a file in place and verifies the result, so a build never

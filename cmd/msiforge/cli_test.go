@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -33,7 +34,10 @@ func TestCLI(t *testing.T) {
 		if err := testutil.WriteExample(filepath.Join(root, "example")); err != nil {
 			return err
 		}
-		return writeFakeTools(filepath.Join(root, "fakebin"))
+		if err := writeFakeTools(filepath.Join(root, "fakebin")); err != nil {
+			return err
+		}
+		return linkTools(filepath.Join(root, "nonsis"), "wixl", "msibuild", "go")
 	}
 	ts.Commands["msiforge"] = cmdtest.InProcessProgram("msiforge", func() int {
 		return cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
@@ -81,6 +85,24 @@ func writeFakeTools(dir string) error {
 	}
 	for name, body := range tools {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linkTools makes dir a PATH of its own holding only the named real
+// tools, for the preflight transcript (a machine without makensis).
+func linkTools(dir string, tools ...string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, tool := range tools {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			return err
+		}
+		if err := os.Symlink(p, filepath.Join(dir, tool)); err != nil {
 			return err
 		}
 	}

@@ -18,7 +18,7 @@ import (
 func newBuildCmd(env *Env) *cobra.Command {
 	var cfgPath, outDir, previous, shard, fromGoReleaser string
 	var archs []string
-	var asJSON, verbose bool
+	var asJSON, verbose, clean bool
 	var keys sign.KeySource
 	cmd := &cobra.Command{
 		Use:   "build [-f msiforge.yaml] [-o DIR] [--arch x86,x64] [--json]",
@@ -35,13 +35,28 @@ builds the VSC driver packages <name>-vsc-<role>-<version>-<arch>.msi when
 the config has a vsc section, and writes them, manifest.json, SHA256SUMS and index.html into the output
 directory (output.dir of the config unless -o is given).
 
+Before it writes anything, build resolves the plan and checks that every
+tool it needs is installed (wixl and msibuild; makensis only for EXEs; go
+only for VSC packages): a missing tool fails with exit status 4, naming
+each missing tool and its Debian package, and the output directory is not
+touched.
+
 The release is built in a staging directory next to the output directory
-and replaces it in one rename only when every artifact was built and read
-back, so a failed or interrupted build (kill -9 included) leaves the
-previous release as it was. Files of the previous release the new one does
-not have are gone. An output directory that is not empty and holds no
-msiforge release is refused, never replaced. The output directory is locked
-while a build runs: a second build into it fails at once, naming the first.
+and moved in only when every artifact was built and read back, so a failed
+build leaves the output directory as it was. Each file is renamed into
+place; the previous manifest.json and SHA256SUMS go first and the new
+SHA256SUMS and manifest.json come last, so they always describe exactly the
+artifacts beside them. A build killed while moving the files in is
+finished by the next build.
+
+Files that msiforge did not write (those no msiforge manifest.json in the
+output directory lists) are never touched: they stay beside the release,
+and a release that would overwrite one is refused (exit 1). Files that an
+earlier build wrote and this release does not have (another product name,
+version or architecture) are refused too, each named (exit 1): uploaded
+with the new release, they would pass as current. --clean removes them
+first. The output directory is locked while a build runs: a second build
+into it fails at once, naming the first.
 
 Builds are reproducible: the same config and payload give byte-identical
 MSIs. SOURCE_DATE_EPOCH (seconds since 1970) sets the time recorded in
@@ -89,7 +104,7 @@ the N shard directories into the release a one-machine build writes.`,
 			if err != nil {
 				return err
 			}
-			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose}
+			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose, Clean: clean}
 			if prev != nil {
 				// In the staging directory, before the manifest: a release
 				// that breaks an upgrade rule is never published.
@@ -140,6 +155,7 @@ the N shard directories into the release a one-machine build writes.`,
 	cmd.Flags().StringVar(&fromGoReleaser, "from-goreleaser", "", "take the console executables and the version from this GoReleaser dist directory (artifacts.goreleaser in the config)")
 	cmd.Flags().StringVar(&previous, "previous", "", "the previous release's output directory: check each MSI upgrades it (msiforge diff); exit 3 if not")
 	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
+	cmd.Flags().BoolVar(&clean, "clean", false, "remove the files an earlier build wrote into the output directory that this release does not have (never files msiforge did not write)")
 	addKeyFlags(cmd, &keys)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's) and the lint warnings")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (name, path, kind, arch, size, sha256, codes)")

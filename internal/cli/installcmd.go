@@ -16,7 +16,7 @@ func newInstallCmdCmd(env *Env) *cobra.Command {
 	var r installcmd.Request
 	var asJSON, noRead bool
 	cmd := &cobra.Command{
-		Use:   "install-cmd FILE.msi|FILE.exe [--all-users] [--auto-update 0|1] [--run-at-startup 0|1] [--install-dir DIR] [--log FILE] [--as-system] [--change]",
+		Use:   "install-cmd FILE.msi|FILE.exe [--all-users] [--auto-update 0|1] [--run-at-startup 0|1] [--install-dir DIR] [--path WINPATH] [--log FILE] [--as-system] [--change]",
 		Short: "Print the command that installs the console with the chosen properties",
 		Long: `install-cmd prints the msiexec command line (or, for the EXE, the /S form with
 properties passed through) that installs the console as asked, followed on
@@ -24,6 +24,12 @@ stderr by the warnings of the update matrix for that choice: an all-users
 install ignores auto-update, a per-user install run as Local System lands in
 the system profile, and users must log in once before the site is upgraded.
 For an MSI, the package's own defaults are read from its tables.
+
+The command names the package by its file name, to be run in the folder
+that holds it on the Windows machine: the path given here is a path on this
+machine. --path gives its absolute path there instead (C:\Deploy\x.msi,
+or a folder ending in \ such as \\server\share\), the place a later
+repair reads it from again.
 
 Every choice also warns about the other install context: Windows Installer
 never upgrades across contexts, so the package refuses a per-user install
@@ -76,6 +82,7 @@ COM1..., no trailing dot or space, within MAX_PATH).`,
 	f.StringVar(&r.ShouldAutoUpdate, "auto-update", "", "SHOULDAUTOUPDATE: 0 or 1 (default: the package's)")
 	f.StringVar(&r.RunAtStartup, "run-at-startup", "", "RUNATSTARTUP: 0 or 1 (default: the package's)")
 	f.StringVar(&r.InstallDir, "install-dir", "", "INSTALLDIR (default: the package's)")
+	f.StringVar(&r.Path, "path", "", `the package's path on the target machine, or its folder ending in \ (default: its file name alone)`)
 	f.BoolVar(&r.Quiet, "quiet", true, "no UI: msiexec /qn, or the EXE's /S")
 	f.StringVar(&r.Log, "log", "", "write a verbose installer log to this file")
 	f.BoolVar(&r.System, "as-system", false, "the command will run as Local System (a deployment tool)")

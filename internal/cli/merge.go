@@ -9,7 +9,7 @@ import (
 )
 
 func newMergeCmd(env *Env) *cobra.Command {
-	var asJSON bool
+	var asJSON, clean bool
 	cmd := &cobra.Command{
 		Use:   "merge OUT SHARD_DIR... [--json]",
 		Short: "Combine the outputs of build --shard into one release",
@@ -24,8 +24,9 @@ files, product versions, msiforge versions or SOURCE_DATE_EPOCHs, with
 different --arch or shard counts, or different versions of a tool; a shard
 given twice or missing; and an artifact whose size or SHA-256 is not what
 its shard's shard.json recorded. OUT is published like build's output
-directory: all at once, replacing an earlier release, never a directory
-that holds other files.`,
+directory (see msiforge build --help): files msiforge did not write stay
+untouched, files of an earlier build that this release does not have are
+refused unless --clean removes them.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return &usageError{fmt.Errorf("merge needs the output directory and at least one shard directory, got %d argument(s)", len(args))}
@@ -33,7 +34,7 @@ that holds other files.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := release.Merge(cmd.Context(), args[0], args[1:], release.Options{Progress: env.progress})
+			res, err := release.Merge(cmd.Context(), args[0], args[1:], release.Options{Progress: env.progress, Clean: clean})
 			if err != nil {
 				return err
 			}
@@ -49,6 +50,7 @@ that holds other files.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&clean, "clean", false, "remove the files an earlier build wrote into OUT that this release does not have (never files msiforge did not write)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the merged artifacts as JSON (path, kind, arch, size, sha256, codes)")
 	return cmd
 }

@@ -148,7 +148,7 @@ func TestParseErrors(t *testing.T) {
 			"msiforge.yaml:1: version: 2 is not supported (this msiforge reads version: 1)"},
 		{"unknown field", func(s string) string { return strings.Replace(s, "  version: 1.4.2", "  verison: 1.4.2", 1) },
 			"msiforge.yaml: 2 problems:\n  msiforge.yaml:3: product.version: is required (want major.minor.build with major and minor at most 255 and build at most 65535)\n" +
-				"  msiforge.yaml:5: product.verison: unknown key \"verison\" in product (known keys: name, manufacturer, version, upgrade_code, description, icon, help_url, about_url; see the configuration reference in README.md)"},
+				"  msiforge.yaml:5: product.verison: unknown key \"verison\" in product (known keys: name, manufacturer, version, upgrade_code, description, icon, help_url, about_url; msiforge schema config describes each)"},
 		{"syntax", func(s string) string { return s + "  - ]\n" },
 			"msiforge.yaml:7: did not find expected key"},
 		{"two documents", func(s string) string { return s + "---\nversion: 1\n" },

@@ -166,7 +166,7 @@ func (s *shape) walk(n *yaml.Node, t reflect.Type, path string) {
 				if path != "" {
 					where = path
 				}
-				s.errs = append(s.errs, problem{line: key.Line, msg: fmt.Sprintf("%s: unknown key %q in %s (known keys: %s; see the configuration reference in README.md)", join(path, key.Value), key.Value, where, strings.Join(names, ", "))})
+				s.errs = append(s.errs, problem{line: key.Line, msg: fmt.Sprintf("%s: unknown key %q in %s (known keys: %s; msiforge schema config describes each)", join(path, key.Value), key.Value, where, strings.Join(names, ", "))})
 				return false
 			}
 			s.walk(value, f.Type, join(path, key.Value))
@@ -268,7 +268,7 @@ func wanted(path string, t reflect.Type) string {
 	case strings.HasPrefix(path, "console.defaults."):
 		return "0 or 1"
 	case t == nil:
-		return "a value of another type (see the configuration reference in README.md)"
+		return "a value of another type (msiforge schema config describes each key)"
 	}
 	switch t.Kind() {
 	case reflect.Int:

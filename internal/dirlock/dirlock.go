@@ -1,7 +1,7 @@
 // Package dirlock locks an output directory for the length of a build, so
 // two builds into one directory cannot mix their releases. The lock is a
-// file next to the directory (not inside it: the directory itself is
-// swapped away when a release is published), held with flock(2) on Unix
+// file next to the directory (not inside it: the directory holds only
+// the release and the user's files, and may not exist yet), held with flock(2) on Unix
 // and LockFileEx on Windows. The kernel releases the lock when its holder
 // exits, kill -9 included, so a crashed build never leaves a stale lock;
 // the file records the holder's PID, host and start time only to name it
@@ -51,7 +51,7 @@ type Lock struct {
 }
 
 // Path returns the lock file of dir: ".<name>.msiforge-lock" in dir's
-// parent, so it survives the publish that swaps dir.
+// parent, never among the files of the release.
 func Path(dir string) string {
 	dir = filepath.Clean(dir)
 	return filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".msiforge-lock")

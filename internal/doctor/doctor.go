@@ -46,23 +46,43 @@ var versionRE = regexp.MustCompile(`\d+\.\d+(\.\d+)?`)
 func Check(ctx context.Context, run execx.Runner) []Tool {
 	var out []Tool
 	for _, p := range probes {
-		t := Tool{Name: p.name, Package: execx.Packages[p.name], Required: p.required, Purpose: p.purpose}
-		if _, err := execx.LookPath(p.name); err == nil {
-			t.Found = true
-			if p.args != nil {
-				res, _ := run.Run(ctx, execx.Cmd{Name: p.name, Args: p.args})
-				first := strings.SplitN(strings.TrimSpace(string(res.Stdout)+"\n"+string(res.Stderr)), "\n", 2)[0]
-				t.Version = versionRE.FindString(first)
-			}
-		}
-		out = append(out, t)
+		out = append(out, check(ctx, run, p))
 	}
-	// msibuild ships in msitools with msiinfo.
-	for i := range out {
-		if out[i].Name == "msibuild" && out[i].Found {
-			for _, o := range out {
-				if o.Name == "msiinfo" {
-					out[i].Version = o.Version
+	return out
+}
+
+func check(ctx context.Context, run execx.Runner, p probe) Tool {
+	t := Tool{Name: p.name, Package: execx.Packages[p.name], Required: p.required, Purpose: p.purpose}
+	if _, err := execx.LookPath(p.name); err != nil {
+		return t
+	}
+	t.Found = true
+	args := p.args
+	if p.name == "msibuild" {
+		// msibuild has no version flag; it ships in msitools with
+		// msiinfo, whose version is msitools'.
+		if _, err := execx.LookPath("msiinfo"); err != nil {
+			return t
+		}
+		p.name, args = "msiinfo", []string{"--version"}
+	}
+	if args != nil {
+		res, _ := run.Run(ctx, execx.Cmd{Name: p.name, Args: args})
+		first := strings.SplitN(strings.TrimSpace(string(res.Stdout)+"\n"+string(res.Stderr)), "\n", 2)[0]
+		t.Version = versionRE.FindString(first)
+	}
+	return t
+}
+
+// Versions returns the versions of the named tools only (the tools a
+// build ran, for its manifest), leaving out those that print none.
+func Versions(ctx context.Context, run execx.Runner, names []string) map[string]string {
+	out := map[string]string{}
+	for _, n := range names {
+		for _, p := range probes {
+			if p.name == n {
+				if t := check(ctx, run, p); t.Version != "" {
+					out[n] = t.Version
 				}
 			}
 		}

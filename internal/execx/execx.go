@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -174,4 +176,95 @@ type Echo struct {
 func (e Echo) Run(ctx context.Context, c Cmd) (Result, error) {
 	e.Log(c.String())
 	return e.Runner.Run(ctx, c)
+}
+
+// MissingToolsError reports every tool a job needs that is not in PATH, so
+// a user installs them all in one go instead of meeting them one build at
+// a time. It unwraps to a [*ToolMissingError] per tool: errors.As finds
+// one, and the CLI's exit status 4 follows.
+type MissingToolsError struct {
+	For   string   // what needs them, e.g. "build"
+	Tools []string // in the order the job would run them
+}
+
+func (e *MissingToolsError) Error() string {
+	var names, pkgs []string
+	seen := map[string]bool{}
+	for _, t := range e.Tools {
+		pkg := Packages[t]
+		if pkg == "" {
+			names = append(names, t)
+			continue
+		}
+		names = append(names, t+" (Debian package "+pkg+")")
+		if !seen[pkg] {
+			seen[pkg] = true
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	tool, them := "tool that is", "it"
+	if len(e.Tools) > 1 {
+		tool, them = "tools that are", "them"
+	}
+	msg := fmt.Sprintf("%s needs %d %s not in PATH: %s", e.For, len(e.Tools), tool, strings.Join(names, ", "))
+	if len(pkgs) > 0 {
+		msg += fmt.Sprintf("; install %s with: apt-get install %s", them, strings.Join(pkgs, " "))
+	}
+	return msg
+}
+
+// Unwrap returns a [*ToolMissingError] for each missing tool.
+func (e *MissingToolsError) Unwrap() []error {
+	errs := make([]error, len(e.Tools))
+	for i, t := range e.Tools {
+		errs[i] = &ToolMissingError{Tool: t}
+	}
+	return errs
+}
+
+// Need checks that every tool is in PATH before a job starts, so a job
+// that would fail halfway for a missing tool fails before it writes
+// anything. It returns nil or a [*MissingToolsError] naming all of them.
+func Need(what string, tools ...string) error {
+	var missing []string
+	seen := map[string]bool{}
+	for _, t := range tools {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &MissingToolsError{For: what, Tools: missing}
+}
+
+// Recorder wraps a Runner and notes the name of each program it runs, so
+// a job can say which tools it used (the manifest's build.tools) rather
+// than which happen to be installed. It is safe for concurrent use.
+type Recorder struct {
+	Runner Runner
+	mu     sync.Mutex
+	used   []string
+}
+
+// Run notes c.Name and runs c.
+func (r *Recorder) Run(ctx context.Context, c Cmd) (Result, error) {
+	r.mu.Lock()
+	if !slices.Contains(r.used, c.Name) {
+		r.used = append(r.used, c.Name)
+	}
+	r.mu.Unlock()
+	return r.Runner.Run(ctx, c)
+}
+
+// Tools returns the programs run so far, each once, in the order first run.
+func (r *Recorder) Tools() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.used...)
 }

@@ -34,9 +34,22 @@ func TestRelease(t *testing.T) {
 				os.WriteFile(filepath.Join(dir, "out", "notes.txt"), []byte("mine"), 0o644)
 				return build
 			},
+			// Files msiforge did not write stay beside the release.
+			Code:  0,
+			Out:   append(append([]string(nil), x64Release...), "notes.txt"),
+			Tools: buildTools,
+		},
+		{
+			Name: "a file msiforge did not write where an artifact goes",
+			Setup: func(t *testing.T, dir string) []string {
+				os.MkdirAll(filepath.Join(dir, "out"), 0o755)
+				os.WriteFile(filepath.Join(dir, "out", "example-console-1.4.2-x64.msi"), []byte("mine"), 0o644)
+				return build
+			},
 			Code:   1,
-			Stderr: []string{"is not empty and is not an msiforge release (no manifest.json), so msiforge will not replace it: it holds notes.txt"},
-			Out:    []string{"notes.txt"},
+			Stderr: []string{"holds example-console-1.4.2-x64.msi, which msiforge did not write", "msiforge never touches such files"},
+			Out:    []string{"example-console-1.4.2-x64.msi"},
+			Tools:  buildTools,
 		},
 		{
 			Name: "staging directory of a killed build",
@@ -64,19 +77,30 @@ func TestRelease(t *testing.T) {
 			Code:   1,
 			Stderr: []string{fmt.Sprintf("is locked by another msiforge build (PID %d on host ", os.Getpid()), ", since "},
 			Out:    []string{},
+			Tools:  buildTools, // the preflight comes first
 		},
 		{
 			// Before: the second product's files were left beside the first's
 			// while SHA256SUMS and manifest.json listed only the second.
+			// Now they are refused, named, and nothing changes...
 			Name: "stale artifacts of another product name",
 			Setup: func(t *testing.T, dir string) []string {
-				var out, errs bytes.Buffer
-				cfg := filepath.Join(dir, "example", "msiforge.yaml")
-				if code := cli.Main(context.Background(), []string{"build", "-f", cfg, "--arch", "x64"}, &out, &errs, os.Getenv); code != 0 {
-					t.Fatalf("first build: exit %d\n%s", code, &errs)
-				}
+				firstBuild(t, dir)
 				Edit(t, dir, "name: example-console", "name: renamed")
 				return build
+			},
+			Code:   1,
+			Stderr: []string{"holds files an earlier msiforge build wrote that this release does not have: example-console-1.4.2-x64.exe, example-console-1.4.2-x64.msi, ", "--clean"},
+			Out:    x64Release,
+			Tools:  buildTools,
+		},
+		{
+			// ...unless --clean removes them.
+			Name: "stale artifacts of another product name, --clean",
+			Setup: func(t *testing.T, dir string) []string {
+				firstBuild(t, dir)
+				Edit(t, dir, "name: example-console", "name: renamed")
+				return append(build, "--clean")
 			},
 			Code: 0,
 			Out: []string{
@@ -101,4 +125,14 @@ func TestRelease(t *testing.T) {
 			Tools: buildTools,
 		},
 	})
+}
+
+// firstBuild publishes the example's x64 release into dir/out.
+func firstBuild(t *testing.T, dir string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	cfg := filepath.Join(dir, "example", "msiforge.yaml")
+	if code := cli.Main(context.Background(), []string{"build", "-f", cfg, "--arch", "x64"}, &out, &errs, os.Getenv); code != 0 {
+		t.Fatalf("first build: exit %d\n%s", code, &errs)
+	}
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // TestReleaseFIFO: a FIFO planted as the output directory's manifest.json
-// does not block the build, which refuses the directory.
+// does not block the build, which refuses to overwrite it: it is not a
+// file msiforge wrote.
 func TestReleaseFIFO(t *testing.T) {
 	Run(t, []Case{{
 		Name: "manifest.json is a FIFO",
@@ -22,7 +23,8 @@ func TestReleaseFIFO(t *testing.T) {
 			return []string{"build", "-f", "example/msiforge.yaml", "--arch", "x64"}
 		},
 		Code:   1,
-		Stderr: []string{"is not an msiforge release (manifest.json is not a regular file)"},
+		Stderr: []string{"holds manifest.json, which msiforge did not write"},
 		Out:    []string{"manifest.json"},
+		Tools:  buildTools, // the preflight comes first
 	}})
 }

@@ -16,7 +16,12 @@ import (
 
 // Request is what the administrator wants.
 type Request struct {
-	File             string // the .msi or .exe, as the command should name it
+	File string // the .msi or .exe on this machine; the command names it by its file name
+	// Path is where the package will be on the target machine (--path): a
+	// file path, or a folder ending in \ that holds it. "" names the
+	// package by its file name alone, for a command run in its folder: a
+	// path on the build machine means nothing to the Windows machine.
+	Path             string
 	AllUsers         bool
 	ShouldAutoUpdate string // "", "0" or "1"; "" leaves the package default
 	RunAtStartup     string // "", "0" or "1"
@@ -47,7 +52,7 @@ var ChangeArgs = matrix.ChangeArgs
 // quoted value). It runs before anything is read.
 func Check(r Request) error {
 	for _, v := range []struct{ flag, value string }{
-		{"file", r.File}, {"--install-dir", r.InstallDir}, {"--log", r.Log},
+		{"file", r.File}, {"--path", r.Path}, {"--install-dir", r.InstallDir}, {"--log", r.Log},
 		{"--auto-update", r.ShouldAutoUpdate}, {"--run-at-startup", r.RunAtStartup},
 		{"--site-version", r.SiteVersion}, {"--package-version", r.PackageVersion},
 	} {
@@ -130,10 +135,14 @@ func Build(r Request) (Command, error) {
 	if r.AllUsers {
 		props = append(props, "ALLUSERS=1")
 	}
+	pkg, err := targetPath(r)
+	if err != nil {
+		return Command{}, err
+	}
 	var parts []string
 	switch strings.ToLower(filepath.Ext(r.File)) {
 	case ".msi":
-		parts = []string{"msiexec", "/i", quotePath(r.File)}
+		parts = []string{"msiexec", "/i", quotePath(pkg)}
 		if r.Quiet {
 			parts = append(parts, "/qn")
 		}
@@ -141,7 +150,7 @@ func Build(r Request) (Command, error) {
 			parts = append(parts, "/l*v", quotePath(r.Log))
 		}
 	case ".exe":
-		parts = []string{quotePath(r.File)}
+		parts = []string{quotePath(pkg)}
 		if r.Quiet {
 			parts = append(parts, "/S")
 		}
@@ -192,6 +201,44 @@ func Build(r Request) (Command, error) {
 		}
 	}
 	return c, nil
+}
+
+// FileName is the package's file name: the last element of file, split at
+// both / and \ (the file may be named either way).
+func FileName(file string) string {
+	if i := strings.LastIndexAny(file, `/\`); i >= 0 {
+		return file[i+1:]
+	}
+	return file
+}
+
+// targetPath is how the command names the package on the target machine:
+// its file name, or r.Path. A path must be absolute (drive or UNC):
+// Windows Installer registers the path an MSI was installed from and a
+// repair reads the package there again ("Source Resiliency",
+// https://learn.microsoft.com/en-us/windows/win32/msi/source-resiliency),
+// so it must name the same place from wherever the command runs.
+func targetPath(r Request) (string, error) {
+	name := FileName(r.File)
+	if r.Path == "" {
+		return name, nil
+	}
+	p := r.Path
+	if strings.HasSuffix(p, `\`) {
+		p += name
+	} else if !strings.EqualFold(filepath.Ext(strings.ReplaceAll(p, `\`, "/")), filepath.Ext(name)) {
+		return "", fmt.Errorf("--path %q: names a file that is not a %s like %s; give the package's path on the target machine (C:\\Deploy\\%s), or a folder ending in \\ (\\\\server\\share\\)", r.Path, filepath.Ext(name), name, name)
+	}
+	if strings.Contains(p, "/") {
+		return "", fmt.Errorf("--path %q: '/' is not a Windows path separator here; use \\", r.Path)
+	}
+	if err := winname.CheckPath(p); err != nil {
+		return "", fmt.Errorf("--path %q: %w", r.Path, err)
+	}
+	if strings.HasPrefix(p, `\\`) && len(strings.SplitN(p[2:], `\`, 3)) < 3 {
+		return "", fmt.Errorf("--path %q: names a share (\\\\server\\share), not a file in it", r.Path)
+	}
+	return p, nil
 }
 
 // CheckInstallDir accepts an absolute Windows path: a drive letter

@@ -18,11 +18,16 @@ func TestCommands(t *testing.T) {
 	}{
 		{"defaults", installcmd.Request{File: "c.msi", Quiet: true},
 			"msiexec /i c.msi /qn", []string{matrix.WarnLoginOnce}},
-		{"spaces everywhere", installcmd.Request{File: `D:\My Files\c 1.msi`, Quiet: true, InstallDir: `C:\Program Files\Example Console`, Log: `C:\Temp Logs\i.log`},
+		// The path on the build machine means nothing on the target one.
+		{"build machine path", installcmd.Request{File: "dist/x64/c.msi", Quiet: true},
+			"msiexec /i c.msi /qn", nil},
+		{"UNC folder", installcmd.Request{File: "dist/c.msi", Path: `\\server\share\deploy\`},
+			`msiexec /i \\server\share\deploy\c.msi`, nil},
+		{"spaces everywhere", installcmd.Request{File: "dist/c 1.msi", Path: `D:\My Files\c 1.msi`, Quiet: true, InstallDir: `C:\Program Files\Example Console`, Log: `C:\Temp Logs\i.log`},
 			`msiexec /i "D:\My Files\c 1.msi" /qn /l*v "C:\Temp Logs\i.log" INSTALLDIR="C:\Program Files\Example Console"`, nil},
 		{"semicolon and comma", installcmd.Request{File: "c.msi", InstallDir: `C:\Apps;Tools,X\Console`},
 			`msiexec /i c.msi INSTALLDIR="C:\Apps;Tools,X\Console"`, nil},
-		{"= in the file's path", installcmd.Request{File: `C:\a=b c\c.msi`, Log: `C:\x=y.log`},
+		{"= in the file's path", installcmd.Request{File: "c.msi", Path: `C:\a=b c\`, Log: `C:\x=y.log`},
 			`msiexec /i "C:\a=b c\c.msi" /l*v "C:\x=y.log"`, nil},
 		{"UNC", installcmd.Request{File: "c.msi", InstallDir: `\\server\share\Console`},
 			`msiexec /i c.msi INSTALLDIR=\\server\share\Console`, nil},
@@ -30,7 +35,7 @@ func TestCommands(t *testing.T) {
 			"msiexec /i c.msi /qn RUNATSTARTUP=1 SHOULDAUTOUPDATE=1 ALLUSERS=1", []string{matrix.Rows[3].Warning, "needs an elevated context"}},
 		{"per-user as system", installcmd.Request{File: "c.msi", Quiet: true, System: true, ShouldAutoUpdate: "1"},
 			"msiexec /i c.msi /qn SHOULDAUTOUPDATE=1", []string{matrix.WarnSystemPerUser, matrix.WarnLoginOnce}},
-		{"exe", installcmd.Request{File: `C:\dl\setup x64.exe`, Quiet: true, RunAtStartup: "1", Log: `C:\t\l.log`},
+		{"exe", installcmd.Request{File: "/home/ci/dist/setup x64.exe", Path: `C:\dl\`, Quiet: true, RunAtStartup: "1", Log: `C:\t\l.log`},
 			`"C:\dl\setup x64.exe" /S /L=C:\t\l.log RUNATSTARTUP=1`, []string{"MSI is the recommended form"}},
 	}
 	for _, tt := range tests {
@@ -52,6 +57,22 @@ func TestCommands(t *testing.T) {
 				t.Errorf("no reminder to log in before the site upgrade:\n%s", all)
 			}
 		})
+	}
+}
+
+func TestBadPath(t *testing.T) {
+	for path, want := range map[string]string{
+		`Deploy\c.msi`:    "is not an absolute Windows path",
+		`C:\Deploy\c.exe`: "names a file that is not a .msi like c.msi",
+		`C:\Deploy\CON\`:  `"CON" is a reserved device name`,
+		`C:/Deploy/c.msi`: "'/' is not a Windows path separator",
+		`C:\%TEMP%\c.msi`: "'%' is not allowed",
+		`\\server\c.msi`:  "names a share",
+	} {
+		_, err := installcmd.Build(installcmd.Request{File: "dist/c.msi", Path: path})
+		if err == nil || !strings.Contains(err.Error(), "--path") || !strings.Contains(err.Error(), want) {
+			t.Errorf("--path %s: err = %v, want %q", path, err, want)
+		}
 	}
 }
 

@@ -67,6 +67,10 @@ type Artifact struct {
 	Timestamp          *time.Time `json:"timestamp,omitempty"`
 	TimestampAuthority string     `json:"timestamp_authority,omitempty"`
 	WeakSigning        bool       `json:"weak_signing,omitempty"` // signed with --allow-weak by a weak certificate
+	// SignerUntrusted says why Windows will not trust the signer (a
+	// self-signed development certificate): the signature verifies, but
+	// Windows shows an unknown publisher.
+	SignerUntrusted string `json:"signer_untrusted,omitempty"`
 }
 
 // Build records how the release was made.
@@ -84,7 +88,7 @@ func New(p Product, arts []packaging.Artifact, b Build) *Manifest {
 			ProductCode: a.ProductCode, UpgradeCode: a.UpgradeCode, PackageCode: a.PackageCode}
 		if s := a.Signature; s != nil {
 			e.Signed, e.SignerSubject, e.Timestamp, e.TimestampAuthority = true, s.Subject, s.Timestamp, s.TimestampAuthority
-			e.WeakSigning = s.WeakSigning
+			e.WeakSigning, e.SignerUntrusted = s.WeakSigning, s.Untrusted
 			m.WeakSigning = m.WeakSigning || s.WeakSigning
 		}
 		m.Artifacts = append(m.Artifacts, e)

@@ -201,9 +201,10 @@ func (n noRun) Run(_ context.Context, c execx.Cmd) (execx.Result, error) {
 	return execx.Result{}, context.Canceled
 }
 
-// TestShardOutputReplaces: a shard's output may replace an earlier shard
-// output, never a directory holding other files; that is refused before
-// any tool runs, and the directory is left as it was.
+// TestShardOutputReplaces: a shard's output is published like a release
+// (see Publication): a file msiforge did not write where an artifact goes,
+// and the files of an earlier shard output the new one does not have, are
+// refused before any tool runs, and the directory is left as it was.
 func TestShardOutputReplaces(t *testing.T) {
 	root := t.TempDir()
 	c, err := config.Load(testutil.ExampleConfig(t))
@@ -214,23 +215,27 @@ func TestShardOutputReplaces(t *testing.T) {
 	if err := os.MkdirAll(foreign, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(foreign, "example-console-1.4.2-x86.msi"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err = release.BuildShard(context.Background(), noRun{t}, c, release.Options{OutDir: foreign}, plan.Shard{Index: 1, Count: 2}, "x", "1.0")
-	if err == nil || !strings.Contains(err.Error(), "notes.txt") {
+	if err == nil || !strings.Contains(err.Error(), "holds example-console-1.4.2-x86.msi, which msiforge did not write") {
 		t.Errorf("err = %v, want the foreign file named", err)
 	}
-	if got := strings.Join(dirNames(t, foreign), " "); got != "notes.txt" {
+	if got := strings.Join(dirNames(t, foreign), " "); got != "example-console-1.4.2-x86.msi" {
 		t.Errorf("foreign directory now holds %s", got)
 	}
-	// A shard output with a file its shard.json does not list.
+	// An earlier shard output, with a file of the user's beside it.
 	old := fakeShard(t, filepath.Join(root, "old"), 1, 2, nil)
 	if err := os.WriteFile(filepath.Join(old, "extra.bin"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	before := strings.Join(dirNames(t, old), " ")
 	_, err = release.BuildShard(context.Background(), noRun{t}, c, release.Options{OutDir: old}, plan.Shard{Index: 1, Count: 2}, "x", "1.0")
-	if err == nil || !strings.Contains(err.Error(), "does not list: extra.bin") {
-		t.Errorf("err = %v, want extra.bin named", err)
+	if err == nil || !strings.Contains(err.Error(), "that this release does not have: console-x86.msi, vsc-representative-x86.msi;") || strings.Contains(err.Error(), "extra.bin") {
+		t.Errorf("err = %v, want the earlier shard's files named (not the user's extra.bin)", err)
+	}
+	if got := strings.Join(dirNames(t, old), " "); got != before {
+		t.Errorf("old shard directory now holds %s, want %s", got, before)
 	}
 }

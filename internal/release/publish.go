@@ -17,6 +17,7 @@ import (
 	"github.com/msiforge/msiforge/internal/dirlock"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/manifest"
+	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/safefile"
 	"github.com/msiforge/msiforge/packaging"
 )
@@ -28,6 +29,10 @@ const (
 	PageFile     = "index.html"
 )
 
+// journalFile, in the staging directory, lists the steps of a publish that
+// has begun: its presence means "finish me" to the next build.
+const journalFile = ".msiforge-publish.json"
+
 // Result is a published release.
 type Result struct {
 	Dir       string               // the output directory, as given
@@ -35,34 +40,125 @@ type Result struct {
 	Records   []string             // manifest.json, SHA256SUMS and index.html in Dir
 }
 
-// StagingDir and previousDir are the build's private directories next to
-// the output directory dir: the release being built, and (only where the
-// directories cannot be exchanged in one step) the release being replaced.
-func StagingDir(dir string) string  { return sibling(dir, "staging") }
-func previousDir(dir string) string { return sibling(dir, "previous") }
-
-func sibling(dir, what string) string {
+// StagingDir is the build's private directory next to the output
+// directory dir, where the release is built before it is published.
+func StagingDir(dir string) string {
 	dir = filepath.Clean(dir)
-	return filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".msiforge-"+what)
+	return filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".msiforge-staging")
 }
 
 // Release builds c's whole release (artifacts, manifest.json, SHA256SUMS,
-// index.html) and publishes it into the output directory all at once: the
-// release is built in a staging directory next to the output directory,
-// checked, and then swapped with it in one rename. Until that rename the
-// output directory holds the previous release untouched; after it, exactly
-// the new one (files of the previous release the new one lacks are gone).
-// The output directory is locked for the whole build (see
-// internal/dirlock). An output directory that is not empty and is not an
-// msiforge release is refused, never replaced.
-//
-// A build killed before the rename leaves only the staging directory,
-// which the next build removes and reports.
+// index.html) in a staging directory and publishes it into the output
+// directory as one set (see [Publication]). Before anything is written it
+// checks that every tool the plan needs is installed (Preflight) and that
+// the output directory can take the release (no file msiforge did not
+// write in the way, no stale file of an earlier build unless
+// opts.Clean), so a build that cannot finish fails before it starts.
 func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Options, msiforge string) (*Result, error) {
+	// Preflight: a missing tool fails the build before the output
+	// directory is locked, staged or touched.
+	if err := Preflight(c, opts.Archs); err != nil {
+		return nil, err
+	}
+	ts, err := plan.Targets(c, opts.Archs)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, t := range ts {
+		files = append(files, t.File)
+		if t.EXE != "" {
+			files = append(files, t.EXE)
+		}
+	}
 	dir := opts.OutDir
 	if dir == "" {
 		dir = c.OutputDir()
 	}
+	p, err := Begin(dir, append(files, ManifestFile, SumsFile, PageFile), PublishOptions{Clean: opts.Clean, Progress: opts.Progress})
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	rec := &execx.Recorder{Runner: run}
+	bopts := opts
+	bopts.OutDir = p.Staging()
+	arts, err := Build(ctx, rec, c, bopts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Verify != nil {
+		if err := opts.Verify(arts); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := Record(ctx, run, c, arts, p.Staging(), msiforge, opts.Epoch, rec.Tools()); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return p.Publish(arts)
+}
+
+// PublishOptions tune a [Publication].
+type PublishOptions struct {
+	// Clean removes the files an earlier msiforge build wrote into the
+	// output directory that the new release does not have (build
+	// --clean); without it they fail the publish.
+	Clean    bool
+	Progress func(msg string) // receives one line per notable step; may be nil
+}
+
+func (o PublishOptions) progress(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, args...))
+	}
+}
+
+// Publication is the one way a release gets into an output directory;
+// build uses it, and so must anything else that writes a release (merged
+// shards, reused artifacts). [Begin] resolves and locks the output
+// directory, finishes or removes what an interrupted build left, and
+// creates the staging directory next to it. The caller puts the
+// artifacts and the records (manifest.json, SHA256SUMS, index.html: see
+// [Record]) into [Publication.Staging]; [Publication.Publish] checks them
+// and moves them in; [Publication.Close] releases the lock and removes
+// an unpublished staging directory.
+//
+// The rules of the output directory:
+//   - Files that msiforge did not write are never touched, and a release
+//     that would overwrite one is refused, naming it. What msiforge wrote
+//     is what the manifest.json (or a shard's shard.json) in the
+//     directory lists: its artifacts, each still of the size and SHA-256
+//     listed, and its records. Everything else is the user's.
+//   - Files of the previous release that the new one does not have are
+//     refused, named (a CI job uploading dist/* would publish them beside
+//     the new release), unless Clean removes them.
+//   - Each file is renamed into place; the previous manifest.json and
+//     SHA256SUMS go first and the new SHA256SUMS and manifest.json come
+//     last, so whenever they are there they describe exactly the
+//     artifacts beside them.
+//   - The steps are written down (a journal in the staging directory)
+//     before the first one: a build killed in the middle of them leaves
+//     the staging directory, and the next build finishes the publish
+//     before it starts its own. A build killed before Publish leaves the
+//     output directory as it was; the next build removes its staging
+//     directory.
+type Publication struct {
+	dir, real string
+	staging   string
+	lock      *dirlock.Lock
+	opts      PublishOptions
+	published bool
+	hashes    map[string]string // SHA-256 of the output directory's files, by name, size and time
+}
+
+// Begin prepares dir for a release. files, when not nil, are the names
+// of the files the release will have (artifacts and records): checking
+// them now fails a build that could not be published before it runs
+// (Publish checks again).
+func Begin(dir string, files []string, opts PublishOptions) (*Publication, error) {
 	real, err := outputDir(dir)
 	if err != nil {
 		return nil, err
@@ -75,66 +171,239 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 		}
 		return nil, err
 	}
-	defer lock.Release()
-	if err := recoverInterrupted(real, opts); err != nil {
+	p := &Publication{dir: dir, real: real, staging: StagingDir(real), lock: lock, opts: opts}
+	if err := p.recover(); err != nil {
+		lock.Release()
 		return nil, err
 	}
-	if err := checkReplaceable(dir, real); err != nil {
-		return nil, err
-	}
-	staging := StagingDir(real)
-	if err := os.Mkdir(staging, 0o755); err != nil {
-		return nil, fmt.Errorf("create staging directory: %w", err)
-	}
-	published := false
-	defer func() {
-		if !published {
-			os.RemoveAll(staging)
-		}
-	}()
-	bopts := opts
-	bopts.OutDir = staging
-	arts, err := Build(ctx, run, c, bopts)
-	if err != nil {
-		return nil, err
-	}
-	if opts.Verify != nil {
-		if err := opts.Verify(arts); err != nil {
+	if files != nil {
+		if _, err := p.plan(files); err != nil {
+			lock.Release()
 			return nil, err
 		}
 	}
-	records, err := Record(ctx, run, c, arts, staging, msiforge, opts.Epoch)
+	if err := os.Mkdir(p.staging, 0o755); err != nil {
+		lock.Release()
+		return nil, fmt.Errorf("create staging directory: %w", err)
+	}
+	return p, nil
+}
+
+// Staging is the directory the release is to be put together in.
+func (p *Publication) Staging() string { return p.staging }
+
+// Close removes the staging directory unless the release was published,
+// and unlocks the output directory.
+func (p *Publication) Close() {
+	if !p.published {
+		os.RemoveAll(p.staging)
+	}
+	p.lock.Release()
+}
+
+// Publish checks the staged release (exactly arts and the three records,
+// each artifact as built, all of it on disk) and moves it into the output
+// directory under the rules of [Publication].
+func (p *Publication) Publish(arts []packaging.Artifact) (*Result, error) {
+	return p.PublishWith(arts, ManifestFile, SumsFile, PageFile)
+}
+
+// PublishWith is Publish for an output whose records are not a release's
+// three (a shard's shard.json): records are the names of the files
+// besides arts in the staging directory, the one that describes the
+// others first; they are moved in after the artifacts, in reverse order,
+// so the first comes last.
+func (p *Publication) PublishWith(arts []packaging.Artifact, records ...string) (*Result, error) {
+	if err := verifyStaged(p.staging, arts, records); err != nil {
+		return nil, fmt.Errorf("check the staged release: %w", err)
+	}
+	names := make([]string, 0, len(arts)+len(records))
+	for _, a := range arts {
+		names = append(names, filepath.Base(a.Path))
+	}
+	for i := len(records) - 1; i >= 0; i-- {
+		names = append(names, records[i])
+	}
+	// Again, just before the move: the output directory may have changed
+	// while the release was built.
+	j, err := p.plan(names)
 	if err != nil {
 		return nil, err
 	}
-	if err := verifyStaged(staging, arts); err != nil {
-		return nil, fmt.Errorf("check the staged release: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
+	b, _ := json.Marshal(j)
+	if err := packaging.WriteFile(filepath.Join(p.staging, journalFile), b); err != nil {
 		return nil, err
 	}
-	// Again, just before the swap: a file someone put into the output
-	// directory during the build would otherwise go with the old release.
-	if err := checkReplaceable(dir, real); err != nil {
+	if err := syncDir(p.staging); err != nil {
 		return nil, err
 	}
-	if err := publish(staging, real); err != nil {
-		return nil, err
+	if err := j.apply(p.staging, p.real); err != nil {
+		return nil, fmt.Errorf("publish the release into %s: %w (the next build finishes it)", p.dir, err)
 	}
-	published = true
-	// staging now holds the previous release (or nothing).
-	if err := os.RemoveAll(staging); err != nil {
-		opts.progress("could not remove the previous release in %s: %v", staging, err)
+	p.published = true
+	if err := os.RemoveAll(p.staging); err != nil {
+		p.opts.progress("could not remove the staging directory %s: %v", p.staging, err)
 	}
-	res := &Result{Dir: dir}
+	for _, n := range j.Clean {
+		p.opts.progress("removed %s of an earlier build (--clean)", filepath.Join(p.dir, n))
+	}
+	res := &Result{Dir: p.dir}
 	for _, a := range arts {
-		a.Path = filepath.Join(dir, filepath.Base(a.Path))
+		a.Path = filepath.Join(p.dir, filepath.Base(a.Path))
 		res.Artifacts = append(res.Artifacts, a)
 	}
-	for _, p := range records {
-		res.Records = append(res.Records, filepath.Join(dir, filepath.Base(p)))
+	for _, n := range records {
+		res.Records = append(res.Records, filepath.Join(p.dir, n))
 	}
 	return res, nil
+}
+
+// journal is a publish written down before its first step.
+type journal struct {
+	// Retract are the previous output's records (manifest.json,
+	// SHA256SUMS, index.html, shard.json), removed first so that they
+	// never describe artifacts the new release replaced.
+	Retract []string `json:"retract"`
+	Clean   []string `json:"clean"` // stale files --clean removes
+	Move    []string `json:"move"`  // staged files, in order: artifacts, page, SHA256SUMS, manifest.json
+}
+
+// afterMove, when set (tests), runs after each file is moved in; an
+// error stops the publish there, as a crash would.
+var afterMove func(name string) error
+
+// apply runs j. It is idempotent, so the next build can run it again
+// after a crash: a file already moved is not in staging any more, and a
+// record to retract whose replacement is already in place stays.
+func (j *journal) apply(staging, real string) error {
+	if err := os.Mkdir(real, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	staged := func(n string) bool { _, err := os.Lstat(filepath.Join(staging, n)); return err == nil }
+	for _, n := range j.Retract {
+		if !staged(n) {
+			continue // the new one is in place already
+		}
+		if err := os.Remove(filepath.Join(real, n)); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	for _, n := range j.Clean {
+		if err := os.Remove(filepath.Join(real, n)); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	for _, n := range j.Move {
+		if !staged(n) {
+			continue // moved before an interruption
+		}
+		if err := os.Rename(filepath.Join(staging, n), filepath.Join(real, n)); err != nil {
+			return err
+		}
+		if afterMove != nil {
+			if err := afterMove(n); err != nil {
+				return err
+			}
+		}
+	}
+	return syncDir(real)
+}
+
+// plan compares the output directory with the names the new release
+// will have and writes the publish down, or refuses it.
+func (p *Publication) plan(names []string) (*journal, error) {
+	entries, err := os.ReadDir(p.real)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	ours := map[string]*manifest.Artifact{}
+	if len(entries) > 0 {
+		// What msiforge wrote: a release (manifest.json) or a shard's
+		// output (shard.json), or both.
+		rel, _ := releaseFiles(filepath.Join(p.real, ManifestFile))
+		sh, _ := shardFiles(p.real)
+		for _, m := range []map[string]*manifest.Artifact{rel, sh} {
+			for n, a := range m {
+				ours[n] = a
+			}
+		}
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	j := &journal{Move: names}
+	var foreign, stale []string
+	for _, e := range entries {
+		n := e.Name()
+		mine := p.wrote(ours, e)
+		switch {
+		case want[n] && !mine:
+			if e.IsDir() {
+				n += "/"
+			}
+			foreign = append(foreign, n)
+		case !want[n] && mine:
+			stale = append(stale, n)
+		case mine && (n == ManifestFile || n == SumsFile || n == PageFile || n == ShardFile):
+			j.Retract = append(j.Retract, n)
+		}
+	}
+	if len(foreign) > 0 {
+		return nil, fmt.Errorf("output directory %s holds %s, which msiforge did not write (no msiforge manifest.json there lists it as it is) and this release would overwrite; msiforge never touches such files: move them elsewhere, or choose another -o", p.dir, list(foreign))
+	}
+	if len(stale) > 0 && !p.opts.Clean {
+		return nil, fmt.Errorf("output directory %s holds files an earlier msiforge build wrote that this release does not have: %s; beside the new release they would be published as current although its SHA256SUMS and manifest.json do not list them: rerun with --clean to remove them first, or choose another -o", p.dir, list(stale))
+	}
+	sort.Strings(stale)
+	j.Clean = stale
+	return j, nil
+}
+
+// recover finishes what an interrupted build left: a publish that had
+// begun is completed (its staged files are complete and on disk, so
+// going forward is safe), a staging directory of a build that never
+// reached the publish is removed.
+func (p *Publication) recover() error {
+	if _, err := os.Lstat(p.staging); err != nil {
+		return nil
+	}
+	if b, err := os.ReadFile(filepath.Join(p.staging, journalFile)); err == nil {
+		var j journal
+		if err := json.Unmarshal(b, &j); err != nil || !j.valid() {
+			return fmt.Errorf("the staging directory %s of an interrupted build holds an unreadable publish journal (%v): look at it, then remove it", p.staging, err)
+		}
+		if err := j.apply(p.staging, p.real); err != nil {
+			return fmt.Errorf("finish the publish of an interrupted build from %s: %w", p.staging, err)
+		}
+		if err := os.RemoveAll(p.staging); err != nil {
+			return err
+		}
+		p.opts.progress("finished publishing the release an interrupted build had begun to move into %s", p.dir)
+		return nil
+	}
+	if err := os.RemoveAll(p.staging); err != nil {
+		return fmt.Errorf("remove the staging directory of an interrupted build: %w", err)
+	}
+	p.opts.progress("removed the staging directory of an interrupted build: %s", p.staging)
+	return nil
+}
+
+// valid reports whether every name in j is a plain file name, so a
+// damaged journal cannot reach outside the two directories.
+func (j *journal) valid() bool {
+	for _, l := range [][]string{j.Retract, j.Clean, j.Move} {
+		for _, n := range l {
+			if !plainName(n) {
+				return false
+			}
+		}
+	}
+	return len(j.Move) > 0
+}
+
+func plainName(n string) bool {
+	return n != "" && n != "." && n != ".." && filepath.Base(n) == n && !strings.ContainsAny(n, `/\`)
 }
 
 // outputDir returns the directory the release really goes to: dir, or
@@ -145,7 +414,7 @@ func outputDir(dir string) (string, error) {
 		return "", err
 	}
 	if filepath.Dir(abs) == abs {
-		return "", fmt.Errorf("output directory %s: a file-system root cannot be replaced by a release; choose a directory inside it", dir)
+		return "", fmt.Errorf("output directory %s: a file-system root cannot hold a release; choose a directory inside it", dir)
 	}
 	// One directory, one lock: the parent is resolved too, so two
 	// spellings of the same place (through a symbolic link) share the lock.
@@ -170,80 +439,70 @@ func outputDir(dir string) (string, error) {
 		return "", fmt.Errorf("output directory %s is not a directory", dir)
 	}
 	if !sameDevice(abs, filepath.Dir(abs)) {
-		return "", fmt.Errorf("output directory %s is a mount point: msiforge publishes a release by renaming a directory built next to it into its place, which cannot cross file systems; give -o a directory inside the mount", dir)
+		return "", fmt.Errorf("output directory %s is a mount point: msiforge publishes a release by renaming the files it built next to it into it, which cannot cross file systems; give -o a directory inside the mount", dir)
 	}
 	return abs, nil
 }
 
-// recoverInterrupted cleans up after a build that was killed: its staging
-// directory goes, and a previous release that the fallback publish had
-// moved aside comes back if the new one never took its place.
-func recoverInterrupted(real string, opts Options) error {
-	staging := StagingDir(real)
-	if _, err := os.Lstat(staging); err == nil {
-		if err := os.RemoveAll(staging); err != nil {
-			return fmt.Errorf("remove the staging directory of an interrupted build: %w", err)
+// wrote reports whether msiforge wrote e as the previous output's
+// manifest (ours) says: a regular file it lists, and for an artifact,
+// still of the size and SHA-256 it records; an artifact someone replaced
+// or changed is theirs now. Hashes are kept between Begin's check and
+// Publish's while the file's size and time stay.
+func (p *Publication) wrote(ours map[string]*manifest.Artifact, e os.DirEntry) bool {
+	a, listed := ours[e.Name()]
+	if !listed || !e.Type().IsRegular() {
+		return false
+	}
+	if a == nil {
+		return true // a record: manifest.json, SHA256SUMS, index.html, shard.json
+	}
+	fi, err := e.Info()
+	if err != nil || fi.Size() != a.Size {
+		return false
+	}
+	key := fmt.Sprintf("%s\x00%d\x00%d", e.Name(), fi.Size(), fi.ModTime().UnixNano())
+	sum, ok := p.hashes[key]
+	if !ok {
+		f, err := safefile.Open(filepath.Join(p.real, e.Name()))
+		if err != nil {
+			return false
 		}
-		opts.progress("removed the staging directory of an interrupted build: %s", staging)
-	}
-	prev := previousDir(real)
-	if _, err := os.Lstat(prev); err != nil {
-		return nil
-	}
-	if _, err := os.Lstat(real); os.IsNotExist(err) {
-		if err := os.Rename(prev, real); err != nil {
-			return fmt.Errorf("restore the previous release from %s: %w", prev, err)
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return false
 		}
-		opts.progress("restored the previous release that an interrupted build had moved to %s", prev)
-		return nil
+		sum = hex.EncodeToString(h.Sum(nil))
+		if p.hashes == nil {
+			p.hashes = map[string]string{}
+		}
+		p.hashes[key] = sum
 	}
-	if err := os.RemoveAll(prev); err != nil {
-		return err
-	}
-	opts.progress("removed the previous release an interrupted build left in %s", prev)
-	return nil
+	return sum == a.SHA256
 }
 
-// checkReplaceable refuses an output directory whose files msiforge did
-// not write: publishing replaces the whole directory, so it must be
-// absent, empty, or a release whose manifest lists every file in it.
-func checkReplaceable(dir, real string) error {
-	entries, err := os.ReadDir(real)
-	if os.IsNotExist(err) {
-		return nil
-	}
+// shardFiles reads dir's shard.json (build --shard) and returns the files
+// of that shard's output, as releaseFiles does for a release.
+func shardFiles(dir string) (map[string]*manifest.Artifact, error) {
+	sm, err := readShard(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(entries) == 0 {
-		return nil
-	}
-	names := make([]string, len(entries))
-	for i, e := range entries {
-		names[i] = e.Name()
-		if e.IsDir() {
-			names[i] += "/"
+	files := map[string]*manifest.Artifact{ShardFile: nil}
+	for _, a := range sm.Artifacts {
+		if plainName(a.Path) && a.Path != ShardFile {
+			files[a.Path] = &manifest.Artifact{File: a.Path, Size: a.Size, SHA256: a.SHA256}
 		}
 	}
-	listed, err := releaseFiles(filepath.Join(real, ManifestFile))
-	if err != nil {
-		return fmt.Errorf("output directory %s is not empty and is not an msiforge release (%v), so msiforge will not replace it: it holds %s; choose another -o or empty it", dir, err, list(names))
-	}
-	var foreign []string
-	for _, n := range names {
-		if !listed[n] {
-			foreign = append(foreign, n)
-		}
-	}
-	if len(foreign) > 0 {
-		return fmt.Errorf("output directory %s holds files its msiforge release does not list: %s; publishing replaces the whole directory, so move them elsewhere or choose another -o", dir, list(foreign))
-	}
-	return nil
+	return files, nil
 }
 
-// releaseFiles reads an msiforge manifest and returns the names of the
-// files its release consists of.
-func releaseFiles(path string) (map[string]bool, error) {
+// releaseFiles reads an msiforge manifest and returns the files its
+// release consists of, what msiforge wrote into the directory: each
+// artifact with its manifest entry, the three records with nil.
+func releaseFiles(path string) (map[string]*manifest.Artifact, error) {
 	// safefile: a FIFO planted as manifest.json must not block the build.
 	f, err := safefile.Open(path)
 	var notRegular *safefile.NotRegularError
@@ -260,9 +519,13 @@ func releaseFiles(path string) (map[string]bool, error) {
 	if err := json.NewDecoder(io.LimitReader(f, 16<<20)).Decode(&m); err != nil || m.SchemaVersion < 1 || m.Build.Msiforge == "" {
 		return nil, errors.New(ManifestFile + " was not written by msiforge")
 	}
-	files := map[string]bool{ManifestFile: true, SumsFile: true, PageFile: true}
-	for _, a := range m.Artifacts {
-		files[a.File] = true
+	files := map[string]*manifest.Artifact{ManifestFile: nil, SumsFile: nil, PageFile: nil}
+	for i, a := range m.Artifacts {
+		// A name with a path in it is none of msiforge's: --clean must
+		// not reach outside the directory on a manifest's word.
+		if plainName(a.File) && a.File != ManifestFile && a.File != SumsFile && a.File != PageFile {
+			files[a.File] = &m.Artifacts[i]
+		}
 	}
 	return files, nil
 }
@@ -276,11 +539,14 @@ func list(names []string) string {
 }
 
 // verifyStaged checks the staged release before it is published: it holds
-// exactly the artifacts and the three records, each artifact still has the
-// size and SHA-256 the manifest records, and everything is on disk
-// (fsync), so a crash after the publish cannot expose empty files.
-func verifyStaged(staging string, arts []packaging.Artifact) error {
-	want := map[string]*packaging.Artifact{ManifestFile: nil, SumsFile: nil, PageFile: nil}
+// exactly the artifacts and the records, each artifact still has the size
+// and SHA-256 the manifest records, and everything is on disk (fsync), so
+// a crash after the publish cannot expose empty files.
+func verifyStaged(staging string, arts []packaging.Artifact, records []string) error {
+	want := map[string]*packaging.Artifact{}
+	for _, r := range records {
+		want[r] = nil
+	}
 	for i := range arts {
 		want[filepath.Base(arts[i].Path)] = &arts[i]
 	}
@@ -328,47 +594,3 @@ func syncAndHash(path string) (string, int64, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
-
-// publish puts staging in real's place in one step where the system can
-// (Linux: renameat2 RENAME_EXCHANGE swaps the two directories atomically,
-// so real always names a complete release, the old or the new one).
-// Elsewhere, or on a file system without the exchange, the fallback takes
-// two renames: real to the previous-release directory, staging to real.
-// A crash between them leaves no real, and the next build restores the
-// previous release (see recoverInterrupted).
-func publish(staging, real string) error {
-	_, err := os.Lstat(real)
-	exists := err == nil
-	if exists {
-		err = exchangeDirs(staging, real)
-	} else {
-		err = renameNoReplace(staging, real)
-	}
-	if errors.Is(err, errUnsupported) {
-		err = nil
-		if exists {
-			prev := previousDir(real)
-			if err = os.Rename(real, prev); err == nil {
-				if err = os.Rename(staging, real); err != nil {
-					os.Rename(prev, real)
-				} else if os.Rename(prev, staging) != nil {
-					// Published; the old release normally goes where the
-					// caller removes it (staging), else it goes here.
-					os.RemoveAll(prev)
-				}
-			}
-		} else {
-			err = os.Rename(staging, real)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("publish the release into %s: %w", real, err)
-	}
-	syncDir(filepath.Dir(real))
-	return nil
-}
-
-var errUnsupported = errors.New("not supported")
-
-// exchangeDirs is exchange; the tests replace it to take the fallback.
-var exchangeDirs = exchange

@@ -2,6 +2,7 @@ package release_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/dirlock"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
 )
@@ -22,8 +24,14 @@ import (
 // the progress lines.
 func release1(t *testing.T, run execx.Runner, c *config.Config, out string) (*release.Result, []string, error) {
 	t.Helper()
+	return releaseOpts(t, run, c, release.Options{OutDir: out})
+}
+
+func releaseOpts(t *testing.T, run execx.Runner, c *config.Config, opts release.Options) (*release.Result, []string, error) {
+	t.Helper()
 	var progress []string
-	res, err := release.Release(context.Background(), run, c, release.Options{OutDir: out, Progress: func(s string) { progress = append(progress, s) }}, "test")
+	opts.Progress = func(s string) { progress = append(progress, s) }
+	res, err := release.Release(context.Background(), run, c, opts, "test")
 	return res, progress, err
 }
 
@@ -36,6 +44,9 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	}
 	m := map[string]string{}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			t.Fatal(err)
@@ -83,19 +94,29 @@ func siblings(t *testing.T, out string) []string {
 	return s
 }
 
-// TestReleaseReplacesThePreviousRelease builds one product name, then
-// another into the same directory: the second release holds only its own
-// artifacts, its manifest lists exactly them, and nothing else is left
-// next to the output directory (no staging directory, no lock file).
-func TestReleaseReplacesThePreviousRelease(t *testing.T) {
-	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "makensis")
+// TestTwoProductNamesIntoOneDirectory builds one product name, then
+// another into the same directory: the second build is refused, naming
+// the first build's files, and changes nothing; with Clean it removes
+// them, and the directory holds exactly the second release, which its
+// manifest and SHA256SUMS list. Nothing is left next to the output
+// directory (no staging directory, no lock file).
+func TestTwoProductNamesIntoOneDirectory(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "makensis")
 	out := filepath.Join(t.TempDir(), "dist")
 	c := testutil.LoadExample(t, "x64")
 	if _, _, err := release1(t, execx.OS{}, c, out); err != nil {
 		t.Fatal(err)
 	}
+	first := snapshot(t, out)
 	c.Output.Name = "other-name"
-	res, _, err := release1(t, execx.OS{}, c, out)
+	_, _, err := release1(t, execx.OS{}, c, out)
+	if err == nil || !strings.Contains(err.Error(), "holds files an earlier msiforge build wrote that this release does not have: example-console-1.4.2-x64.exe, example-console-1.4.2-x64.msi; ") || !strings.Contains(err.Error(), "--clean") {
+		t.Fatalf("err = %v, want the stale files refused", err)
+	}
+	sameRelease(t, out, first)
+
+	var progress []string
+	res, err := release.Release(context.Background(), execx.OS{}, c, release.Options{OutDir: out, Clean: true, Progress: func(s string) { progress = append(progress, s) }}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +124,13 @@ func TestReleaseReplacesThePreviousRelease(t *testing.T) {
 	if got := names(snapshot(t, out)); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("%s holds %v, want %v", out, got, want)
 	}
+	if !strings.Contains(strings.Join(progress, "\n"), "removed "+filepath.Join(out, "example-console-1.4.2-x64.msi")+" of an earlier build (--clean)") {
+		t.Errorf("progress does not report the removal:\n%s", strings.Join(progress, "\n"))
+	}
 	sums := snapshot(t, out)["SHA256SUMS"]
+	if n := strings.Count(sums, "\n"); n != len(res.Artifacts) {
+		t.Errorf("SHA256SUMS lists %d files, want the %d artifacts:\n%s", n, len(res.Artifacts), sums)
+	}
 	for _, a := range res.Artifacts {
 		if filepath.Dir(a.Path) != out || !strings.Contains(sums, a.SHA256+"  "+filepath.Base(a.Path)) {
 			t.Errorf("artifact %s (%s) not in %s or SHA256SUMS:\n%s", a.Path, a.SHA256, out, sums)
@@ -112,37 +139,111 @@ func TestReleaseReplacesThePreviousRelease(t *testing.T) {
 	if s := siblings(t, out); len(s) != 0 {
 		t.Errorf("left next to the output directory: %v", s)
 	}
+
+	// The manifest records the tools the build ran, with their versions,
+	// and no other installed tool (wine, osslsigncode, go, msiinfo).
+	var m manifest.Manifest
+	if err := json.Unmarshal([]byte(snapshot(t, out)["manifest.json"]), &m); err != nil {
+		t.Fatal(err)
+	}
+	var tools []string
+	for name, v := range m.Build.Tools {
+		if v == "" {
+			t.Errorf("tool %s has no version", name)
+		}
+		tools = append(tools, name)
+	}
+	sort.Strings(tools)
+	if strings.Join(tools, " ") != "makensis msibuild wixl" {
+		t.Errorf("manifest records tools %v, want the ones the build ran: makensis msibuild wixl", m.Build.Tools)
+	}
 }
 
-// TestReleaseRefusesForeignDirectory: a directory msiforge did not write is
-// never replaced, nor is a release directory holding a file its manifest
-// does not list.
-func TestReleaseRefusesForeignDirectory(t *testing.T) {
+// TestUserFilesAreKept: files msiforge did not write stay, byte for byte,
+// beside the release (without and with --clean, and through a rebuild),
+// and a release that would overwrite one is refused before anything is
+// built.
+func TestUserFilesAreKept(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "makensis")
 	c := testutil.LoadExample(t, "x64")
 	out := filepath.Join(t.TempDir(), "dist")
 	os.MkdirAll(filepath.Join(out, "src"), 0o755)
+	os.WriteFile(filepath.Join(out, "src", "a.go"), []byte("package a"), 0o644)
 	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
-	before := snapshotTree(t, out)
-	_, _, err := release1(t, &fakeRunner{err: errors.New("must not run")}, c, out)
-	if err == nil || !strings.Contains(err.Error(), "is not empty and is not an msiforge release (no manifest.json)") || !strings.Contains(err.Error(), "notes.txt, src/") {
+	for _, clean := range []bool{false, true, true} {
+		if _, err := release.Release(context.Background(), execx.OS{}, c, release.Options{OutDir: out, Clean: clean}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(out, "notes.txt")); err != nil || string(b) != "mine" {
+			t.Errorf("notes.txt: %q, %v", b, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(out, "src", "a.go")); err != nil || string(b) != "package a" {
+			t.Errorf("src/a.go: %q, %v", b, err)
+		}
+		if _, ok := snapshot(t, out)["example-console-1.4.2-x64.msi"]; !ok {
+			t.Error("not published")
+		}
+	}
+
+	// A file of the user's where an artifact goes.
+	rel := filepath.Join(t.TempDir(), "dist")
+	os.MkdirAll(rel, 0o755)
+	os.WriteFile(filepath.Join(rel, "example-console-1.4.2-x64.msi"), []byte("mine"), 0o644)
+	before := snapshotTree(t, rel)
+	_, _, err := release1(t, &fakeRunner{err: errors.New("must not run")}, c, rel)
+	if err == nil || !strings.Contains(err.Error(), "holds example-console-1.4.2-x64.msi, which msiforge did not write") {
 		t.Fatalf("err = %v", err)
 	}
+	if after := snapshotTree(t, rel); after != before {
+		t.Errorf("the directory changed:\n%s\nwant\n%s", after, before)
+	}
+	if s := siblings(t, rel); len(s) != 0 {
+		t.Errorf("left next to the output directory: %v", s)
+	}
+}
+
+// TestPreflight: with tools missing from PATH the build fails before it
+// writes anything, naming every missing tool the plan needs (and only
+// those) with its package; the previous release stays byte for byte, and
+// nothing appears next to it (no staging directory, no lock file).
+func TestPreflight(t *testing.T) {
+	c := testutil.LoadExample(t, "x64")
+	out := filepath.Join(t.TempDir(), "dist")
+	os.MkdirAll(out, 0o755)
+	os.WriteFile(filepath.Join(out, "manifest.json"), []byte(`{"schema_version":1,"artifacts":[{"file":"a.msi"}],"build":{"msiforge":"v1"}}`), 0o644)
+	os.WriteFile(filepath.Join(out, "a.msi"), []byte("x"), 0o644)
+	before := snapshotTree(t, out)
+	t.Setenv("PATH", t.TempDir())
+	_, _, err := release1(t, &fakeRunner{err: errors.New("must not run")}, c, out)
+	var tm *execx.ToolMissingError
+	if !errors.As(err, &tm) {
+		t.Fatalf("err = %v, want a missing tool", err)
+	}
+	if want := "build needs 3 tools that are not in PATH: wixl (Debian package wixl), msibuild (Debian package msitools), makensis (Debian package nsis); install them with: apt-get install wixl msitools nsis"; err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
 	if after := snapshotTree(t, out); after != before {
-		t.Errorf("the foreign directory changed:\n%s\nwant\n%s", after, before)
+		t.Errorf("the output directory changed:\n%s\nwant\n%s", after, before)
 	}
 	if s := siblings(t, out); len(s) != 0 {
 		t.Errorf("left next to the output directory: %v", s)
 	}
 
-	// A release with an unlisted file beside it.
-	rel := filepath.Join(t.TempDir(), "dist")
-	os.MkdirAll(rel, 0o755)
-	os.WriteFile(filepath.Join(rel, "manifest.json"), []byte(`{"schema_version":1,"artifacts":[{"file":"a.msi"}],"build":{"msiforge":"v1"}}`), 0o644)
-	os.WriteFile(filepath.Join(rel, "a.msi"), []byte("x"), 0o644)
-	os.WriteFile(filepath.Join(rel, "upload-notes.md"), []byte("mine"), 0o644)
-	_, _, err = release1(t, &fakeRunner{err: errors.New("must not run")}, c, rel)
-	if err == nil || !strings.Contains(err.Error(), "holds files its msiforge release does not list: upload-notes.md") {
-		t.Fatalf("err = %v", err)
+	// Only what the plan needs: no EXE, no makensis; a VSC package, go.
+	bin := t.TempDir()
+	for _, tool := range []string{"wixl", "msibuild"} {
+		os.WriteFile(filepath.Join(bin, tool), []byte("#!/bin/sh\n"), 0o755)
+	}
+	t.Setenv("PATH", bin)
+	noEXE := false
+	c.Console.EXE = &noEXE
+	if err := release.Preflight(c, nil); err != nil {
+		t.Errorf("console MSIs only: %v, want no tool missing", err)
+	}
+	v := testutil.LoadExampleWithVSC(t, "x64")
+	v.Console.EXE = &noEXE
+	if err := release.Preflight(v, nil); err == nil || !strings.HasPrefix(err.Error(), "build needs 1 tool that is not in PATH: go (Debian package golang-go)") {
+		t.Errorf("with VSC packages: %v, want go missing", err)
 	}
 }
 
@@ -172,7 +273,8 @@ func TestFailedBuildKeepsThePreviousRelease(t *testing.T) {
 	}
 	prev := snapshot(t, out)
 	c.Product.Version = "1.4.3"
-	_, _, err := release1(t, failing{execx.OS{}, "makensis"}, c, out)
+	// --clean removes the old files only when the new release is published.
+	_, _, err := releaseOpts(t, failing{execx.OS{}, "makensis"}, c, release.Options{OutDir: out, Clean: true})
 	if err == nil || !strings.Contains(err.Error(), "makensis failed on purpose") {
 		t.Fatalf("err = %v", err)
 	}
@@ -184,7 +286,7 @@ func TestFailedBuildKeepsThePreviousRelease(t *testing.T) {
 	staging := release.StagingDir(out)
 	os.MkdirAll(filepath.Join(staging, "sub"), 0o755)
 	os.WriteFile(filepath.Join(staging, "example-console-1.4.3-x64.msi"), []byte("half"), 0o644)
-	_, progress, err := release1(t, execx.OS{}, c, out)
+	_, progress, err := releaseOpts(t, execx.OS{}, c, release.Options{OutDir: out, Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,19 +387,25 @@ func (m meddling) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
 }
 
 // TestFileAddedDuringTheBuildIsKept: a file someone puts into the output
-// directory while the build runs is not swapped away with the previous
-// release: the build refuses to publish.
+// directory while the build runs stays, and the release is published
+// beside it.
 func TestFileAddedDuringTheBuildIsKept(t *testing.T) {
-	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "makensis")
+	testutil.NeedTool(t, "wixl", "msibuild", "makensis")
 	out := filepath.Join(t.TempDir(), "dist")
 	c := testutil.LoadExample(t, "x64")
 	if _, _, err := release1(t, execx.OS{}, c, out); err != nil {
 		t.Fatal(err)
 	}
 	notes := filepath.Join(out, "notes.txt")
+	c.Product.Version = "1.4.3"
 	_, _, err := release1(t, meddling{execx.OS{}, "makensis", notes}, c, out)
-	if err == nil || !strings.Contains(err.Error(), "holds files its msiforge release does not list: notes.txt") {
+	if err == nil || !strings.Contains(err.Error(), "holds files an earlier msiforge build wrote that this release does not have: example-console-1.4.2-x64.exe, example-console-1.4.2-x64.msi") {
 		t.Fatalf("err = %v", err)
+	}
+	c.Product.Version = "1.4.2"
+	os.Remove(notes)
+	if _, _, err := release1(t, meddling{execx.OS{}, "makensis", notes}, c, out); err != nil {
+		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
 		t.Errorf("notes.txt: %q, %v", b, err)

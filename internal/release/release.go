@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,9 @@ type Options struct {
 	// Targets, when set, restricts Build to the targets with these keys
 	// (plan.Target.Key): a shard's share (build --shard).
 	Targets []string
+	// Clean removes the files an earlier build wrote into the output
+	// directory that this release does not have (build --clean).
+	Clean bool
 }
 
 func (o Options) verbose(msg string) {
@@ -153,6 +157,42 @@ func Render(c *config.Config, dir string, opts Options) ([]string, error) {
 	return paths, nil
 }
 
+// Tools returns the external programs building ts runs, each once, in
+// the order the build first runs them: only those the plan needs (no
+// makensis without an EXE, no Go without a VSC package).
+func Tools(ts []plan.Target) []string {
+	var out []string
+	add := func(tools []string) {
+		for _, t := range tools {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	for _, t := range ts {
+		if t.Role != "" {
+			add(vsc.Tools)
+			continue
+		}
+		add(msi.Tools)
+		if t.EXE != "" {
+			add(exe.Tools)
+		}
+	}
+	return out
+}
+
+// Preflight resolves c's plan for archs and checks that every tool it
+// needs is installed, before anything is written: a missing tool is an
+// *execx.MissingToolsError naming all of them with their packages.
+func Preflight(c *config.Config, archs []string) error {
+	ts, err := plan.Targets(c, archs)
+	if err != nil {
+		return err
+	}
+	return execx.Need("build", Tools(ts)...)
+}
+
 // Build renders and builds every target's artifacts into opts.OutDir (the
 // config's output directory when empty), without manifest, checksums or
 // page. Release calls it on its staging directory; tests call it on an
@@ -219,20 +259,13 @@ func signedBy(a packaging.Artifact) string {
 }
 
 // Record writes manifest.json, SHA256SUMS and the index.html downloads page for arts into dir: what was
-// built, with which msiforge and tools, at which SOURCE_DATE_EPOCH.
-func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time) ([]string, error) {
-	return writeRecords(newManifest(c, arts, buildTools(ctx, run), msiforge, epoch), dir)
-}
-
-// buildTools are the tools and versions a manifest records.
-func buildTools(ctx context.Context, run execx.Runner) map[string]string {
-	tools := map[string]string{}
-	for _, t := range doctor.Check(ctx, run) {
-		if t.Found && t.Version != "" {
-			tools[t.Name] = t.Version
-		}
-	}
-	return tools
+// built, with which msiforge and tools, at which SOURCE_DATE_EPOCH. used
+// names the tools the build ran (an execx.Recorder's): the manifest
+// records those with their versions, and no other tool installed on the
+// machine, so it does not differ between machines with different test
+// tools.
+func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time, used []string) ([]string, error) {
+	return writeRecords(newManifest(c, arts, doctor.Versions(ctx, run, used), msiforge, epoch), dir)
 }
 
 // newManifest is the manifest of c's release of arts. merge rebuilds the

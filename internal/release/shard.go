@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/config"
-	"github.com/msiforge/msiforge/internal/dirlock"
+	"github.com/msiforge/msiforge/internal/doctor"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/plan"
@@ -111,19 +110,30 @@ func BuildShard(ctx context.Context, run execx.Runner, c *config.Config, opts Op
 		dir = c.OutputDir()
 	}
 	opts.progress("shard %s: %s", sh, strings.Join(opts.Targets, ", "))
-	return stageAndPublish(ctx, dir, opts, checkShardReplaceable, func(staging string) ([]packaging.Artifact, []string, error) {
+	if err := Preflight(c, opts.Archs); err != nil {
+		return nil, err
+	}
+	names := []string{ShardFile}
+	for _, t := range mine {
+		names = append(names, t.File)
+		if t.EXE != "" {
+			names = append(names, t.EXE)
+		}
+	}
+	return stageAndPublish(ctx, dir, opts, names, []string{ShardFile}, func(staging string) ([]packaging.Artifact, error) {
 		bopts := opts
 		bopts.OutDir = staging
-		arts, err := Build(ctx, run, c, bopts)
+		rec := &execx.Recorder{Runner: run}
+		arts, err := Build(ctx, rec, c, bopts)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if opts.Verify != nil {
 			if err := opts.Verify(arts); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
-		m := newManifest(c, arts, buildTools(ctx, run), msiforge, opts.Epoch)
+		m := newManifest(c, arts, doctor.Versions(ctx, run, rec.Tools()), msiforge, opts.Epoch)
 		sm := ShardManifest{
 			SchemaVersion: ShardSchemaVersion, Shard: sh.String(), Index: sh.Index, Count: sh.Count,
 			ConfigSHA256: configSHA256, Msiforge: msiforge, SourceDateEpoch: m.Build.SourceDateEpoch,
@@ -139,145 +149,31 @@ func BuildShard(ctx context.Context, run execx.Runner, c *config.Config, opts Op
 			sm.Artifacts = append(sm.Artifacts, ShardArtifact{Target: keyOf[a.Path], Artifact: a})
 		}
 		data, _ := json.MarshalIndent(sm, "", "  ") // plain data: cannot fail
-		p := filepath.Join(staging, ShardFile)
-		if err := packaging.WriteFile(p, append(data, '\n')); err != nil {
-			return nil, nil, err
+		if err := packaging.WriteFile(filepath.Join(staging, ShardFile), append(data, '\n')); err != nil {
+			return nil, err
 		}
-		return arts, []string{p}, nil
+		return arts, nil
 	})
 }
 
-// checkShardReplaceable lets a shard's output replace an earlier shard
-// output or release, and nothing else (see checkReplaceable).
-func checkShardReplaceable(dir, real string) error {
-	err := checkReplaceable(dir, real)
-	if err == nil {
-		return nil
-	}
-	sm, serr := readShard(real)
-	if serr != nil {
-		return err
-	}
-	listed := map[string]bool{ShardFile: true}
-	for _, a := range sm.Artifacts {
-		listed[a.Path] = true
-	}
-	entries, rerr := os.ReadDir(real)
-	if rerr != nil {
-		return rerr
-	}
-	var foreign []string
-	for _, e := range entries {
-		if !listed[e.Name()] || e.IsDir() {
-			foreign = append(foreign, e.Name())
-		}
-	}
-	if len(foreign) > 0 {
-		return fmt.Errorf("output directory %s holds files its shard manifest does not list: %s; publishing replaces the whole directory, so move them elsewhere or choose another -o", dir, list(foreign))
-	}
-	return nil
-}
-
-// stageAndPublish is Release's all-or-nothing publish for outputs that
-// are not built from a config alone (a shard, a merge): it locks dir,
-// cleans up after an interrupted build, lets fill write the output into a
-// staging directory, checks it and swaps it into dir's place (publish.go).
-func stageAndPublish(ctx context.Context, dir string, opts Options, replaceable func(dir, real string) error, fill func(staging string) ([]packaging.Artifact, []string, error)) (*Result, error) {
-	real, err := outputDir(dir)
+// stageAndPublish publishes an output that is not built from a config
+// alone (a shard, a merge) through the one publish step (Publication):
+// names are the files it will hold, records those of them fill writes
+// besides the artifacts, the describing one first.
+func stageAndPublish(ctx context.Context, dir string, opts Options, names, records []string, fill func(staging string) ([]packaging.Artifact, error)) (*Result, error) {
+	p, err := Begin(dir, names, PublishOptions{Clean: opts.Clean, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}
-	lock, err := dirlock.Acquire(real)
-	if err != nil {
-		var held *dirlock.HeldError
-		if errors.As(err, &held) {
-			held.Dir = dir
-		}
-		return nil, err
-	}
-	defer lock.Release()
-	if err := recoverInterrupted(real, opts); err != nil {
-		return nil, err
-	}
-	if err := replaceable(dir, real); err != nil {
-		return nil, err
-	}
-	staging := StagingDir(real)
-	if err := os.Mkdir(staging, 0o755); err != nil {
-		return nil, fmt.Errorf("create staging directory: %w", err)
-	}
-	published := false
-	defer func() {
-		if !published {
-			os.RemoveAll(staging)
-		}
-	}()
-	arts, records, err := fill(staging)
+	defer p.Close()
+	arts, err := fill(p.Staging())
 	if err != nil {
 		return nil, err
-	}
-	if err := verifyStagedFiles(staging, arts, records); err != nil {
-		return nil, fmt.Errorf("check the staged output: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := replaceable(dir, real); err != nil {
-		return nil, err
-	}
-	if err := publish(staging, real); err != nil {
-		return nil, err
-	}
-	published = true
-	if err := os.RemoveAll(staging); err != nil {
-		opts.progress("could not remove the previous output in %s: %v", staging, err)
-	}
-	res := &Result{Dir: dir}
-	for _, a := range arts {
-		a.Path = filepath.Join(dir, filepath.Base(a.Path))
-		res.Artifacts = append(res.Artifacts, a)
-	}
-	for _, p := range records {
-		res.Records = append(res.Records, filepath.Join(dir, filepath.Base(p)))
-	}
-	return res, nil
-}
-
-// verifyStagedFiles is verifyStaged for any set of records: staging holds
-// exactly arts and records, each artifact as built, all synced.
-func verifyStagedFiles(staging string, arts []packaging.Artifact, records []string) error {
-	want := map[string]*packaging.Artifact{}
-	for _, r := range records {
-		want[filepath.Base(r)] = nil
-	}
-	for i := range arts {
-		want[filepath.Base(arts[i].Path)] = &arts[i]
-	}
-	entries, err := os.ReadDir(staging)
-	if err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for _, e := range entries {
-		a, ok := want[e.Name()]
-		if !ok {
-			return fmt.Errorf("unexpected file %s", e.Name())
-		}
-		seen[e.Name()] = true
-		sum, size, err := syncAndHash(filepath.Join(staging, e.Name()))
-		if err != nil {
-			return err
-		}
-		if a != nil && (sum != a.SHA256 || size != a.Size) {
-			return fmt.Errorf("%s changed after it was built (sha256 %s, %d bytes; built %s, %d bytes)", e.Name(), sum, size, a.SHA256, a.Size)
-		}
-	}
-	for n := range want {
-		if !seen[n] {
-			return fmt.Errorf("%s is missing", n)
-		}
-	}
-	return syncDir(staging)
+	return p.PublishWith(arts, records...)
 }
 
 // readShard reads dir/shard.json.
@@ -364,24 +260,28 @@ func Merge(ctx context.Context, out string, dirs []string, opts Options) (*Resul
 	}
 	sort.SliceStable(srcs, func(i, j int) bool { return order[srcs[i].target] < order[srcs[j].target] })
 	opts.progress("merging %d shards into %s", len(shards), out)
-	return stageAndPublish(ctx, out, opts, checkReplaceable, func(staging string) ([]packaging.Artifact, []string, error) {
+	names := []string{ManifestFile, SumsFile, PageFile}
+	for _, s := range srcs {
+		names = append(names, s.a.Path)
+	}
+	return stageAndPublish(ctx, out, opts, names, []string{ManifestFile, SumsFile, PageFile}, func(staging string) ([]packaging.Artifact, error) {
 		var arts []packaging.Artifact
 		for _, s := range srcs {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			from := filepath.Join(s.dir, s.a.Path)
 			to := filepath.Join(staging, s.a.Path)
 			sum, err := packaging.CopyFileSum(from, to)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			fi, err := os.Stat(to)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			if sum != s.a.SHA256 || fi.Size() != s.a.Size {
-				return nil, nil, fmt.Errorf("%s: sha256 %s, %d bytes, but %s records sha256 %s, %d bytes: the file changed after its shard was built", from, sum, fi.Size(), filepath.Join(s.dir, ShardFile), s.a.SHA256, s.a.Size)
+				return nil, fmt.Errorf("%s: sha256 %s, %d bytes, but %s records sha256 %s, %d bytes: the file changed after its shard was built", from, sum, fi.Size(), filepath.Join(s.dir, ShardFile), s.a.SHA256, s.a.Size)
 			}
 			a := s.a
 			a.Path = to
@@ -390,8 +290,8 @@ func Merge(ctx context.Context, out string, dirs []string, opts Options) (*Resul
 		}
 		m := manifest.New(first.Product, arts, manifest.Build{Msiforge: first.Msiforge, Tools: tools, SourceDateEpoch: first.SourceDateEpoch})
 		m.LintIgnored = first.LintIgnored
-		records, err := writeRecords(m, staging)
-		return arts, records, err
+		_, err := writeRecords(m, staging)
+		return arts, err
 	})
 }
 

@@ -45,5 +45,36 @@ func (s Signer) Sign(ctx context.Context, path string) (*packaging.Signature, er
 	// Only --allow-weak lets a certificate that breaks the identity rules
 	// get this far; what it signed is marked so nobody ships it unknowingly.
 	sig.WeakSigning = s.S.AllowWeak && len(s.S.Weaknesses(time.Now())) > 0
+	sig.Untrusted = Untrusted(s.S.Chain, nil)
 	return sig, nil
+}
+
+// Untrusted says why Windows will not trust a signature by chain (the
+// signing certificate first), or "" when it chains to one of roots (the
+// system's when nil): a build verifies its signatures against the system
+// roots plus a self-signed top of its own chain (sign.BuildRoots), so a
+// development certificate from msiforge dev-cert verifies here, but
+// Windows shows its signer as unknown. The download page says so instead
+// of "signed".
+func Untrusted(chain []*x509.Certificate, roots *x509.CertPool) string {
+	if len(chain) == 0 {
+		return ""
+	}
+	if roots == nil {
+		var err error
+		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}); err == nil {
+		return ""
+	}
+	if len(chain) == 1 && string(chain[0].RawSubject) == string(chain[0].RawIssuer) {
+		return "self-signed development certificate"
+	}
+	return "certificate that chains to no trusted root"
 }

@@ -57,6 +57,9 @@ func TestSignedRelease(t *testing.T) {
 		t.Fatalf("built %d artifacts, want the MSI and the EXE", len(arts))
 	}
 	for _, a := range arts {
+		if a.Signature != nil && a.Signature.Untrusted != "self-signed development certificate" {
+			t.Errorf("%s: signature by a development certificate marked untrusted %q", a.Path, a.Signature.Untrusted)
+		}
 		if a.Signature == nil || a.Signature.Subject != "CN=msiforge release test" {
 			t.Errorf("%s: signature %+v", a.Path, a.Signature)
 		}

@@ -42,7 +42,10 @@ type Download struct {
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 	Signed bool   `json:"signed"`
-	Label  string `json:"label"`
+	// Untrusted, for a signed file, says why Windows will not trust its
+	// signer (a development certificate): the page says so, not "signed".
+	Untrusted string `json:"untrusted,omitempty"`
+	Label     string `json:"label"`
 }
 
 // OutcomeEntry is what one combination of choices does.
@@ -66,7 +69,7 @@ func NewData(m *manifest.Manifest) Data {
 	d := Data{Product: m.Product, Outcomes: map[string]OutcomeEntry{}, Notes: []string{matrix.WarnSystemPerUser, matrix.WarnLoginOnce}, Rows: matrix.Rows,
 		ReservedNames: winname.ReservedNames()}
 	for _, a := range m.Artifacts {
-		dl := Download{File: a.File, Kind: a.Kind, Arch: a.Arch, Size: a.Size, SHA256: a.SHA256, Signed: a.Signed,
+		dl := Download{File: a.File, Kind: a.Kind, Arch: a.Arch, Size: a.Size, SHA256: a.SHA256, Signed: a.Signed, Untrusted: a.SignerUntrusted,
 			Label: fmt.Sprintf("%s — %s", archLabel[a.Arch], kindLabel[a.Kind])}
 		switch a.Kind {
 		case packaging.KindConsoleMSI, packaging.KindConsoleEXE:

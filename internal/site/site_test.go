@@ -216,3 +216,38 @@ func TestBrowserRefusesHostileInstallDir(t *testing.T) {
 		t.Errorf("valid folder: error %q", got)
 	}
 }
+
+// TestBrowserMarksUntrustedSignature: a file signed by a development
+// certificate is shown as untrusted, not as "signed"; a trusted signature
+// is "signed", an unsigned file "not signed".
+func TestBrowserMarksUntrustedSignature(t *testing.T) {
+	for _, tc := range []struct {
+		sig  *packaging.Signature
+		want string
+	}{
+		{&packaging.Signature{Subject: "CN=msiforge development signing", Untrusted: "self-signed development certificate"},
+			"(781.3 KB, signed with a self-signed development certificate: untrusted, Windows will warn of an unknown publisher)"},
+		{&packaging.Signature{Subject: "CN=Example Corp"}, "(781.3 KB, signed)"},
+		{nil, "(781.3 KB, not signed)"},
+	} {
+		arts := []packaging.Artifact{
+			{Path: "console-1.0.0-x64.msi", Kind: packaging.KindConsoleMSI, Arch: "x64", Size: 800000, SHA256: strings.Repeat("a", 64), Signature: tc.sig},
+			{Path: "console-vsc-customer-1.0.0-x64.msi", Kind: "vsc-customer", Arch: "x64", Size: 1000, SHA256: strings.Repeat("d", 64), Signature: tc.sig},
+		}
+		b, err := site.Render(manifest.New(manifest.Product{Name: "Example", Manufacturer: "Example Corp", Version: "1.0.0"}, arts, manifest.Build{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "index.html")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dom := browse(t, p, uaWin64, "")
+		if got := text(dom, "console-size"); got != tc.want {
+			t.Errorf("console: %q, want %q", got, tc.want)
+		}
+		if vsc := strings.TrimPrefix(tc.want, "(781.3 KB, "); !strings.Contains(text(dom, "vsc-list")+dom, "(1000 bytes, "+vsc) {
+			t.Errorf("VSC list lacks %q", "(1000 bytes, "+vsc)
+		}
+	}
+}

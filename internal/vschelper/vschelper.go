@@ -26,6 +26,10 @@ const Name = "VscHelper.exe"
 // goarch maps msiforge's architectures to GOARCH.
 var goarch = map[string]string{"x86": "386", "x64": "amd64", "arm64": "arm64"}
 
+// Tools are the programs Build runs, for the build's preflight: Go
+// cross-compiles the helper from the embedded source.
+var Tools = []string{"go"}
+
 // Build cross-compiles the helper for arch into dir/Name and returns its
 // path. Without Go in PATH it returns a *execx.ToolMissingError wrapped in
 // an error saying why Go is needed.

@@ -22,8 +22,11 @@ import (
 	"github.com/msiforge/msiforge/wix"
 )
 
-// Tools are the external programs Build needs.
-var Tools = []string{"wixl", "msibuild", "msiinfo"}
+// Tools are the external programs Build runs, which the build's preflight
+// checks (release.Tools): wixl compiles the source, msibuild applies the
+// fix-ups (the summary information's runs on every package). The tables
+// are read back in process (ReadTable), so msiinfo is not among them.
+var Tools = []string{"wixl", "msibuild"}
 
 // Job is one MSI to build. A console job gives only Model; other kinds
 // (VSC) give Kind, Package, Files and Fixes instead.

@@ -42,6 +42,10 @@ func Kind(role string) string {
 	return packaging.KindVSCRepresentative
 }
 
+// Tools are the programs Build runs, for the build's preflight: the
+// helper's build, then the MSI's.
+var Tools = append(append([]string(nil), vschelper.Tools...), msi.Tools...)
+
 // Build builds job.Model's package into job.Out. It first cross-compiles
 // the helper the driver actions run (internal/vschelper), which needs Go.
 func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, error) {
