@@ -82,7 +82,6 @@ func OpenPKCS11(c PKCS11Config) (*Local, error) {
 	return &Local{S: s, Roots: s.BuildRoots(), kind: "pkcs11", close: ctx}, nil
 }
 
-
 // certificates reads Cert, or else the token's certificate with the key's
 // id or label.
 func (c PKCS11Config) certificates(ctx *crypto11.Context, id, label []byte) ([]*x509.Certificate, error) {

@@ -339,7 +339,9 @@ func (r *Remote) Kind() string { return "remote" }
 func (r *Remote) Chain() []*x509.Certificate { return r.chain }
 
 // Weak implements [Backend].
-func (r *Remote) Weak() bool { return r.cfg.AllowWeak && len(CheckCertificate(r.chain, time.Now())) > 0 }
+func (r *Remote) Weak() bool {
+	return r.cfg.AllowWeak && len(CheckCertificate(r.chain, time.Now())) > 0
+}
 
 // Close implements [Backend].
 func (r *Remote) Close() error {
