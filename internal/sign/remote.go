@@ -267,6 +267,8 @@ func (r *Remote) getJSONFrom(ctx context.Context, base, path string, v any) erro
 	if err != nil {
 		return err
 	}
+	// Without it /directory answers in relic's legacy text format.
+	req.Header.Set("Accept", "application/json")
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return connError(base, err)
