@@ -70,9 +70,7 @@ func assertAbsent(t *testing.T, dir string, outputs []string, secrets ...string)
 func TestSecretsNeverLeak(t *testing.T) {
 	testutil.NeedTool(t, "wixl", "msibuild", "makensis")
 	t.Run("pkcs11", func(t *testing.T) {
-		if !sign.PKCS11Available {
-			t.Skip("built without cgo")
-		}
+		testutil.NeedPKCS11(t, sign.PKCS11Available)
 		const pin, wrong = "S3cr3t-PIN-7f3a91", "Wr0ng-PIN-c0ffee"
 		h := testutil.NewSoftHSM(t, pin)
 		cfg := withSigning(t, "  pkcs11:\n    module: "+h.Module+"\n    token: "+h.Token+"\n    key_label: "+h.Label+"\n    pin_env: MSIFORGE_TEST_PIN\n")

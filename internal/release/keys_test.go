@@ -16,9 +16,7 @@ import (
 // file: the order (payload PE, MSI, EXE) and the checks are the same.
 
 func TestSignedReleasePKCS11(t *testing.T) {
-	if !sign.PKCS11Available {
-		t.Skip("a build without cgo has no PKCS#11 (TestPKCS11Stub covers it)")
-	}
+	testutil.NeedPKCS11(t, sign.PKCS11Available)
 	h := testutil.NewSoftHSM(t, "release-pin-1234")
 	t.Setenv("RELEASE_TEST_PIN", h.PIN)
 	k := sign.KeySource{PKCS11: sign.PKCS11Config{Module: h.Module, Token: h.Token, KeyLabel: h.Label, PinEnv: "RELEASE_TEST_PIN"}}

@@ -320,3 +320,16 @@ func pemKey(t testing.TB, key *ecdsa.PrivateKey) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
+
+// NeedPKCS11 skips a PKCS#11 test in a build without cgo (available is
+// sign.PKCS11Available), except under CI, which must build with cgo.
+func NeedPKCS11(t testing.TB, available bool) {
+	t.Helper()
+	if available {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("built without cgo, so without PKCS#11; CI must have gcc (make deps-test installs it)")
+	}
+	t.Skip("built without cgo: no PKCS#11 (TestPKCS11Stub covers this build)")
+}
