@@ -71,6 +71,7 @@ func TestPKCS11Errors(t *testing.T) {
 				b.Close()
 				t.Fatal("opened")
 			}
+			t.Log(err)
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q\nwant it to contain %q", err, tc.want)
 			}

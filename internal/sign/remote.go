@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
@@ -96,7 +97,8 @@ func (c RemoteConfig) Check() []string {
 // public transforms `relic remote sign` uses do the work.
 type Remote struct {
 	cfg    RemoteConfig
-	client *http.Client
+	client string // the client certificate's relic fingerprint and subject
+	httpc  *http.Client
 	urls   []string // the configured server, then its siblings
 	chain  []*x509.Certificate
 	roots  *x509.CertPool
@@ -151,7 +153,12 @@ func OpenRemote(ctx context.Context, c RemoteConfig) (*Remote, error) {
 		TLSHandshakeTimeout: 10 * time.Second,
 		MaxIdleConnsPerHost: 16,
 	}
-	r := &Remote{cfg: c, client: &http.Client{Transport: tr}, urls: []string{strings.TrimRight(c.URL, "/")}}
+	r := &Remote{cfg: c, httpc: &http.Client{Transport: tr}, urls: []string{strings.TrimRight(c.URL, "/")}}
+	if leaf := tlsConf.Certificates; len(leaf) > 0 && leaf[0].Leaf != nil {
+		// relic names clients by the SHA-256 of the public key (SPKI).
+		sum := sha256.Sum256(leaf[0].Leaf.RawSubjectPublicKeyInfo)
+		r.client = fmt.Sprintf("fingerprint %x, subject %q", sum, leaf[0].Leaf.Subject.String())
+	}
 	r.discoverSiblings(ctx)
 	var body struct{ X509Certificate string }
 	if err := r.getJSON(ctx, "/keys/"+url.PathEscape(c.Key), &body); err != nil {
@@ -166,7 +173,7 @@ func OpenRemote(ctx context.Context, c RemoteConfig) (*Remote, error) {
 				}
 			}
 		}
-		return nil, fmt.Errorf("remote signing key %q: %w", c.Key, err)
+		return nil, fmt.Errorf("remote signing key %q: %w", c.Key, r.decorate(err))
 	}
 	chain, err := certloader.ParseX509Certificates([]byte(body.X509Certificate))
 	if err != nil || len(chain) == 0 {
@@ -233,6 +240,7 @@ func (c RemoteConfig) tlsConfig() (*tls.Config, error) {
 	// relic's server asks for a certificate without naming acceptable CAs,
 	// so Go's default selection would send none: always present ours.
 	conf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &pair, nil }
+	conf.Certificates = []tls.Certificate{pair} // for the fingerprint in messages
 	return conf, nil
 }
 
@@ -269,7 +277,7 @@ func (r *Remote) getJSONFrom(ctx context.Context, base, path string, v any) erro
 	}
 	// Without it /directory answers in relic's legacy text format.
 	req.Header.Set("Accept", "application/json")
-	resp, err := r.client.Do(req)
+	resp, err := r.httpc.Do(req)
 	if err != nil {
 		return connError(base, err)
 	}
@@ -287,6 +295,10 @@ type connErr struct {
 }
 
 func (e *connErr) Error() string {
+	var cv *tls.CertificateVerificationError
+	if errors.As(e.err, &cv) {
+		return fmt.Sprintf("relic server %s: its TLS certificate does not verify against the configured CA (ca, or RELIC_CACERT): %v", e.url, cv.Err)
+	}
 	return fmt.Sprintf("relic server %s: cannot reach it (is relic serve running there?): %v", e.url, e.err)
 }
 func (e *connErr) Unwrap() error { return e.err }
@@ -334,6 +346,16 @@ func problem(base string, resp *http.Response) error {
 	return e
 }
 
+// decorate names the client certificate when the server did not
+// recognise it, so its administrator can add it.
+func (r *Remote) decorate(err error) error {
+	var re *RemoteError
+	if errors.As(err, &re) && strings.HasSuffix(re.Type, "/certificate-not-recognized") && r.client != "" {
+		re.Hint = "the server does not know this client certificate (" + r.client + "): add its fingerprint or its CA to the server's clients"
+	}
+	return err
+}
+
 // Kind implements [Backend].
 func (r *Remote) Kind() string { return "remote" }
 
@@ -347,7 +369,7 @@ func (r *Remote) Weak() bool {
 
 // Close implements [Backend].
 func (r *Remote) Close() error {
-	r.client.CloseIdleConnections()
+	r.httpc.CloseIdleConnections()
 	return nil
 }
 
@@ -455,7 +477,7 @@ func (r *Remote) signTo(ctx context.Context, path string) (string, error) {
 	if errors.As(lastErr, &re) && re.Status == http.StatusForbidden {
 		re.Hint = fmt.Sprintf("key %q exists but this client's roles do not allow it", r.cfg.Key)
 	}
-	return "", lastErr
+	return "", r.decorate(lastErr)
 }
 
 func (r *Remote) post(ctx context.Context, base string, q url.Values, t signers.Transformer, dest string) error {
@@ -463,12 +485,14 @@ func (r *Remote) post(ctx context.Context, base string, q url.Values, t signers.
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/sign?"+q.Encode(), body)
+	// Hide the file's Close: net/http closes a request body, and the PE
+	// transform reads the same file again to apply the patch.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/sign?"+q.Encode(), struct{ io.Reader }{body})
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err := r.client.Do(req)
+	resp, err := r.httpc.Do(req)
 	if err != nil {
 		return connError(base, err)
 	}
