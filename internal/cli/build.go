@@ -160,6 +160,7 @@ the N shard directories into the release a one-machine build writes.`,
 	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
 	cmd.Flags().BoolVar(&clean, "clean", false, "remove the files an earlier build wrote into the output directory that this release does not have (never files msiforge did not write)")
 	addKeyFlags(cmd, &keys)
+	addKeySourceFlags(cmd, &keys)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's) and the lint warnings")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (name, path, kind, arch, size, sha256, codes)")
 	return cmd

@@ -23,8 +23,16 @@ func addKeyFlags(cmd *cobra.Command, k *sign.KeySource) {
 	// Hidden: it exists so tests can make weak signatures, not for releases.
 	f.BoolVar(&k.AllowWeak, "allow-weak", false, "for tests only: sign even with a certificate that breaks the signing identity rules")
 	_ = f.MarkHidden("allow-weak")
-	// The other key sources; secrets (the PIN, the client key's contents)
-	// never go on the command line, only where to find them.
+	_ = cmd.MarkFlagFilename("cert", "pem", "crt")
+	_ = cmd.MarkFlagFilename("key", "pem", "key")
+	_ = cmd.MarkFlagFilename("pkcs12", "p12", "pfx")
+}
+
+// addKeySourceFlags adds the flags of the key sources other than key
+// files (sign, build). Secrets (the PIN, the client key's contents) never
+// go on the command line, only where to find them.
+func addKeySourceFlags(cmd *cobra.Command, k *sign.KeySource) {
+	f := cmd.Flags()
 	f.StringVar(&k.PKCS11.Module, "pkcs11-module", "", "PKCS#11 library of the token holding the key (cgo builds)")
 	f.StringVar(&k.PKCS11.Token, "pkcs11-token", "", "label of the PKCS#11 token")
 	f.StringVar(&k.PKCS11.KeyLabel, "pkcs11-key-label", "", "CKA_LABEL of the private key on the token")
@@ -38,9 +46,6 @@ func addKeyFlags(cmd *cobra.Command, k *sign.KeySource) {
 	f.StringVar(&k.Remote.Key, "remote-key", "", "name of the signing key on the relic server")
 	f.Var(&argvValue{&k.Command}, "sign-command", "external signer run on each file, split at spaces; ${artifact} is the file (e.g. 'sign.sh ${artifact}')")
 	_ = cmd.MarkFlagFilename("pkcs11-module", "so", "dll", "dylib")
-	_ = cmd.MarkFlagFilename("cert", "pem", "crt")
-	_ = cmd.MarkFlagFilename("key", "pem", "key")
-	_ = cmd.MarkFlagFilename("pkcs12", "p12", "pfx")
 }
 
 var keyFlagNames = map[string]string{
@@ -192,5 +197,6 @@ the rule. --allow-weak (for tests only) signs anyway, with a warning.`,
 		},
 	}
 	addKeyFlags(cmd, &k)
+	addKeySourceFlags(cmd, &k)
 	return cmd
 }
