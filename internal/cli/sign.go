@@ -159,8 +159,9 @@ certificate from --cert or from the token), on a relic signing server
 --remote-client-key or relic's RELIC_URL, RELIC_CACERT, RELIC_CLIENT_CERT
 and RELIC_CLIENT_KEY), or behind any external signer (--sign-command, run
 on a copy of each file with ${artifact} replaced by its path; the result
-must come back signed, with the same Authenticode content digest). Every
-signed file is verified before it replaces the original.
+must come back signed, with the same Authenticode content digest). What a
+token, a server or a command signed is verified before it replaces the
+original.
 
 The signing certificate must be valid now, list the codeSigning extended
 key usage, allow digitalSignature (when it has a key usage), not be a CA,
@@ -187,7 +188,18 @@ the rule. --allow-weak (for tests only) signs anyway, with a warning.`,
 			}
 			defer b.Close()
 			for _, f := range files {
-				if _, err := b.SignAndVerify(cmd.Context(), f); err != nil {
+				var err error
+				if l, ok := b.(*sign.Local); ok && l.Kind() == sign.KindFile {
+					// As before: a key file's signature is not checked
+					// against roots here (the chain may end in a private
+					// root only the caller has); verify does that.
+					err = l.S.SignFile(cmd.Context(), f)
+				} else {
+					// Another signer's result must be checked before it
+					// replaces the file.
+					_, err = b.SignAndVerify(cmd.Context(), f)
+				}
+				if err != nil {
 					return fmt.Errorf("sign %s: %w", f, err)
 				}
 				env.Log.Printf("signed %s", f)
