@@ -93,6 +93,23 @@ func TestSecretsNeverLeak(t *testing.T) {
 			t.Errorf("a build with a wrong PIN wrote %s", failed)
 		}
 		assertAbsent(t, out, []string{stdout, stderr, stdout2, stderr2}, pin, wrong)
+		// A missing key or module fails as early, naming the field.
+		t.Setenv("MSIFORGE_TEST_PIN", pin)
+		for _, bad := range []struct{ section, want string }{
+			{"  pkcs11:\n    module: " + h.Module + "\n    token: " + h.Token + "\n    key_label: nope\n    pin_env: MSIFORGE_TEST_PIN\n",
+				`no private key labelled "nope" (signing.pkcs11.key_label) on token "msiforge-test"`},
+			{"  pkcs11:\n    module: /nonexistent/p11.so\n    token: " + h.Token + "\n    key_label: " + h.Label + "\n    pin_env: MSIFORGE_TEST_PIN\n",
+				"signing.pkcs11.module /nonexistent/p11.so: no such file"},
+		} {
+			failed := filepath.Join(t.TempDir(), "dist")
+			code, _, stderr := runCLI(t, "build", "-f", withSigning(t, bad.section), "-o", failed, "--arch", "x64")
+			if code != 1 || !strings.Contains(stderr, bad.want) {
+				t.Errorf("exit %d\n%s\nwant %q", code, stderr, bad.want)
+			}
+			if _, err := os.Stat(failed); !os.IsNotExist(err) {
+				t.Errorf("a failed build wrote %s", failed)
+			}
+		}
 	})
 	t.Run("remote", func(t *testing.T) {
 		srv := testutil.StartRelic(t)
