@@ -87,12 +87,14 @@ func verifyForeign(path string, before []byte, roots *x509.CertPool, allowWeak b
 	if !r.Signed {
 		return r, fmt.Errorf("%s came back unsigned", path)
 	}
-	after, err := ContentDigest(path)
-	if err != nil {
-		return r, fmt.Errorf("%s after signing: %w", path, err)
-	}
-	if string(after) != string(before) {
-		return r, fmt.Errorf("%s came back with a different Authenticode content digest (%x, was %x): the signer changed the file, not only its signature", path, after, before)
+	if before != nil {
+		after, err := ContentDigest(path)
+		if err != nil {
+			return r, fmt.Errorf("%s after signing: %w", path, err)
+		}
+		if string(after) != string(before) {
+			return r, fmt.Errorf("%s came back with a different Authenticode content digest (%x, was %x): the signer changed the file, not only its signature", path, after, before)
+		}
 	}
 	if !r.OK() {
 		if allowWeak && r.DigestOK && onlyWeakProblems(r) {

@@ -377,9 +377,19 @@ func (r *Remote) Close() error {
 // path, verified (signed by the key's certificate, content unchanged) and
 // only then renamed over path.
 func (r *Remote) SignAndVerify(ctx context.Context, path string) (Result, error) {
-	before, err := ContentDigest(path)
+	format, err := detectFile(path)
 	if err != nil {
 		return Result{}, fmt.Errorf("sign %s: %w", path, err)
+	}
+	// An MSI's signature comes back as a PKCS#7 blob that this side
+	// inserts as two streams, so its content cannot change. A PE's comes
+	// back as a binary patch, which could change anything: compare the
+	// content digests around it (one SHA-256 pass each).
+	var before []byte
+	if format == FormatPE {
+		if before, err = ContentDigest(path); err != nil {
+			return Result{}, fmt.Errorf("sign %s: %w", path, err)
+		}
 	}
 	tmp, err := r.signTo(ctx, path)
 	if err != nil {
@@ -398,6 +408,15 @@ func (r *Remote) SignAndVerify(ctx context.Context, path string) (Result, error)
 		return res, err
 	}
 	return res, os.Rename(tmp, path)
+}
+
+func detectFile(path string) (Format, error) {
+	f, err := safefile.Open(path)
+	if err != nil {
+		return FormatUnknown, err
+	}
+	defer f.Close()
+	return DetectFormat(f)
 }
 
 func keepMode(from, to string) error {
