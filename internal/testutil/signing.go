@@ -64,7 +64,7 @@ type SoftHSM struct {
 
 // NewSoftHSM initialises the token with user PIN pin and imports a new
 // development key with pkcs11-tool (opensc).
-func NewSoftHSM(t *testing.T, pin string) *SoftHSM {
+func NewSoftHSM(t testing.TB, pin string) *SoftHSM {
 	t.Helper()
 	NeedTool(t, "softhsm2-util", "pkcs11-tool")
 	if _, err := os.Stat(SoftHSMModule); err != nil {
@@ -149,7 +149,7 @@ type RelicServer struct {
 
 // StartRelic writes a config and starts relic serve; the test's cleanup
 // stops it.
-func StartRelic(t *testing.T) *RelicServer {
+func StartRelic(t testing.TB) *RelicServer {
 	t.Helper()
 	bin := RelicBinary(t)
 	dir := t.TempDir()
