@@ -467,7 +467,18 @@ func (r *Remote) signTo(ctx context.Context, path string) (string, error) {
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".remote-"+randSuffix())
 	var lastErr error
-	for _, base := range r.urls {
+	// Each server in turn, then all of them once more after a pause: a
+	// restarting server or a dropped connection is not a failed release.
+	// Every attempt uploads afresh (GetReader again).
+	attempts := append(append([]string{}, r.urls...), r.urls...)
+	for i, base := range attempts {
+		if i == len(r.urls) {
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(retryPause):
+			}
+		}
 		err := r.post(ctx, base, q, transform, tmp)
 		if err == nil {
 			if mod.Fixup != nil {
@@ -528,6 +539,9 @@ func (r *Remote) post(ctx context.Context, base string, q url.Values, t signers.
 	}
 	return nil
 }
+
+// retryPause is the wait before a second round over the servers.
+var retryPause = time.Second
 
 // randSuffix names a temporary file uniquely enough for one directory.
 func randSuffix() string {
