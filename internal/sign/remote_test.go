@@ -2,10 +2,14 @@ package sign_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/pem"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,6 +147,55 @@ func TestRemoteFromEnvironment(t *testing.T) {
 	f := samplePE(t)
 	if _, err := b.SignAndVerify(context.Background(), f); err != nil {
 		t.Fatal(err)
+	}
+	verifyWithOpenSSL(t, f, srv.Signing.CertPath)
+}
+
+// TestRemoteRetries: an upload the only server refuses with 503 is sent
+// again, after a pause, and succeeds.
+func TestRemoteRetries(t *testing.T) {
+	srv := testutil.StartRelic(t)
+	pair, err := tls.LoadX509KeyPair(srv.ClientCert, srv.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverCA, err := os.ReadFile(srv.ServerCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(serverCA)
+	upstream, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	// The proxy presents the runner's certificate to relic itself.
+	proxy.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &pair, nil }}}
+	var refused atomic.Int32
+	flaky := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/sign" && refused.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer flaky.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: flaky.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := remoteConfig(srv)
+	c.URL, c.CA = flaky.URL, ca
+	b, err := sign.OpenRemote(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f := samplePE(t)
+	if _, err := b.SignAndVerify(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	if refused.Load() != 2 {
+		t.Errorf("%d uploads, want the refused one and the retry", refused.Load())
 	}
 	verifyWithOpenSSL(t, f, srv.Signing.CertPath)
 }
