@@ -5,12 +5,14 @@ BIN     := bin/msiforge
 EXAMPLE := examples/console
 VSC_EXAMPLE := examples/vsc
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-# Tools the build needs (wixl, msitools) and the tests use (nsis, wine).
+# Tools the build needs (wixl, msitools) and the tests use (nsis, wine;
+# softhsm2 and opensc's pkcs11-tool for the PKCS#11 tests, gcc for the cgo
+# build that has PKCS#11).
 BUILD_PKGS := wixl msitools nsis
-TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode openssl chromium
+TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode openssl chromium softhsm2 opensc gcc libc6-dev
 
 
-.PHONY: all build install demo test e2e golden deps deps-test payload clean fmt vet fuzz
+.PHONY: all build install demo test e2e golden deps deps-test payload clean fmt vet fuzz relic
 
 all: build
 
@@ -55,8 +57,13 @@ demo: deps build payload
 	$(BIN) catalog $(VSC_EXAMPLE)/driver/vscsample.inf -o .work/vscsample.cat --cert $(DEVCERT)/cert.pem --key $(DEVCERT)/key.pem
 	$(BIN) verify --roots $(DEVCERT)/cert.pem .work/vscsample.cat --inf $(VSC_EXAMPLE)/driver/vscsample.inf --sys $(VSC_EXAMPLE)/driver/vscsample.sys
 
-test: deps-test payload
+test: deps-test payload relic
 	$(GO) test ./...
+
+# relic builds the stock relic signing server the remote-signing tests run
+# (`relic serve`), once, into ~/.cache/msiforge/tools (MSIFORGE_TOOLS).
+relic:
+	@GO=$(GO) scripts/build-relic.sh >/dev/null
 
 # e2e runs only the real-install tests (Wine); make test runs them too.
 e2e: deps-test

@@ -62,9 +62,11 @@ Builds are reproducible: the same config and payload give byte-identical
 MSIs. SOURCE_DATE_EPOCH (seconds since 1970) sets the time recorded in
 them; unset, it is 2000-01-01T00:00:00Z.
 
-With a signing section in the config, or --cert/--key or --pkcs12, build
-signs the payload's PE files before packaging them, then each MSI, and
-verifies every signature before writing the artifact. A certificate that
+With a signing section in the config, or key flags (--cert/--key,
+--pkcs12, --pkcs11-*, --remote-*, --sign-command: see msiforge sign
+--help), build signs the payload's PE files before packaging them, then
+each MSI, then each EXE, whatever the key source, and verifies every
+signature before writing the artifact. A certificate that
 breaks the signing rules (see msiforge sign --help) is refused before
 anything is built.
 
@@ -118,14 +120,15 @@ the N shard directories into the release a one-machine build writes.`,
 			} else if err := checkKeyFlags(keys); err != nil {
 				return err
 			} else {
-				keys.Names = keyFlagNames
+				flagNames(&keys)
 			}
 			if !keys.IsZero() {
-				s, err := loadSigner(env, keys)
+				b, err := openKeys(cmd, env, keys)
 				if err != nil {
 					return err
 				}
-				opts.Signer, opts.SignPayload = release.NewSigner(s), *c.Signing.SignPayload
+				defer b.Close()
+				opts.Signer, opts.SignPayload = release.Signer{B: b}, *c.Signing.SignPayload
 			}
 			var res *release.Result
 			if shard != "" {
@@ -157,6 +160,7 @@ the N shard directories into the release a one-machine build writes.`,
 	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
 	cmd.Flags().BoolVar(&clean, "clean", false, "remove the files an earlier build wrote into the output directory that this release does not have (never files msiforge did not write)")
 	addKeyFlags(cmd, &keys)
+	addKeySourceFlags(cmd, &keys)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the rows of each MSI the config did not ask for (a custom template's) and the lint warnings")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was built as JSON (name, path, kind, arch, size, sha256, codes)")
 	return cmd

@@ -110,6 +110,35 @@ type Signing struct {
 	Timestamp    []string `yaml:"timestamp"`     // RFC 3161 authority URLs, tried in order
 	PageHashes   bool     `yaml:"page_hashes"`   // page hashes in PE signatures
 	SignPayload  *bool    `yaml:"sign_payload"`  // sign the payload's PE files too (default true)
+
+	// Keys that live elsewhere; at most one of these, and then no key or
+	// pkcs12 (cert may name the chain of a pkcs11 key, or the certificate
+	// a command signs with).
+	PKCS11  *PKCS11  `yaml:"pkcs11"`  // a key on a PKCS#11 token (cgo builds)
+	Remote  *Remote  `yaml:"remote"`  // a key on a relic signing server
+	Command []string `yaml:"command"` // an external signer: argv with ${artifact}
+}
+
+// PKCS11 names a private key on a PKCS#11 token. The PIN is read from an
+// environment variable or a file, never written here.
+type PKCS11 struct {
+	Module   string `yaml:"module"`    // the token's PKCS#11 library
+	Token    string `yaml:"token"`     // token label
+	KeyLabel string `yaml:"key_label"` // CKA_LABEL of the private key
+	KeyID    string `yaml:"key_id"`    // or its CKA_ID, hex
+	PinEnv   string `yaml:"pin_env"`   // environment variable holding the user PIN
+	PinFile  string `yaml:"pin_file"`  // or a file holding it
+}
+
+// Remote names a key on a stock relic signing server (relic serve). Empty
+// fields come from RELIC_URL, RELIC_CACERT, RELIC_CLIENT_CERT and
+// RELIC_CLIENT_KEY, as for relic's own client.
+type Remote struct {
+	URL        string `yaml:"url"`         // https://host:port
+	CA         string `yaml:"ca"`          // the server's certificate or CA (PEM)
+	ClientCert string `yaml:"client_cert"` // client certificate (PEM)
+	ClientKey  string `yaml:"client_key"`  // its unencrypted key (PEM file)
+	Key        string `yaml:"key"`         // the key's name in the server's config
 }
 
 // Load reads, decodes and validates the config file at path.

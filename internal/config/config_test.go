@@ -224,6 +224,24 @@ func TestParseErrors(t *testing.T) {
   msiforge.yaml:14: signing.key: file DIR/nokey.pem does not exist
   msiforge.yaml:15: signing.pkcs12: cannot be combined with signing.cert and signing.key: give either a PKCS#12 file or a PEM certificate and key
   msiforge.yaml:17: signing.timestamp[0]: "tsa.example.com" is not an absolute http or https URL`},
+		{"signing: pkcs11 incomplete", func(s string) string {
+			return s + "signing:\n  pkcs11:\n    module: /usr/lib/x.so\n    key_label: a\n    key_id: zz\n    pin_env: PIN\n    pin_file: pin.txt\n"
+		}, `msiforge.yaml: 3 problems:
+  msiforge.yaml:14: signing.pkcs11.token: is required: the token's label
+  msiforge.yaml:14: signing.pkcs11: give one of key_label and key_id, not both
+  msiforge.yaml:14: signing.pkcs11: give one of pin_env and pin_file, not both`},
+		{"signing: two key sources, remote URL, command without artifact", func(s string) string {
+			return s + "signing:\n  key: README.txt\n  cert: README.txt\n  remote:\n    url: http://signer:6300\n  command: [signtool, sign, setup.exe]\n"
+		}, `msiforge.yaml: 4 problems:
+  msiforge.yaml:13: signing: give one key source, not signing.key/signing.pkcs12 and signing.remote and signing.command: a key file, a PKCS#11 token, a relic server or a signing command
+  msiforge.yaml:16: signing.remote.key: is required: the name of the key in the relic server's config
+  msiforge.yaml:16: signing.remote.url: "http://signer:6300" is not an https://host:port URL
+  msiforge.yaml:17: signing.command: does not name the file to sign: put ${artifact} where the command takes it`},
+		{"signing: remote with timestamps", func(s string) string {
+			return s + "signing:\n  timestamp: [http://tsa.example.com]\n  remote:\n    key: codesign\n    client_key: nokey.pem\n"
+		}, `msiforge.yaml: 2 problems:
+  msiforge.yaml:13: signing.timestamp: does not go with signing.remote: the server timestamps (timestamp: true on the key in relic's config)
+  msiforge.yaml:16: signing.remote.client_key: file DIR/nokey.pem does not exist`},
 		{"signing: password without a key", func(s string) string {
 			return s + "signing:\n  password_file: README.txt\n"
 		}, `msiforge.yaml: 1 problem:

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -131,6 +132,32 @@ func (v *validator) archList(prefix string, archs []string, more func(path, arch
 func (c *Config) validateSigning(v *validator) {
 	sg := c.Signing
 	set := map[string]string{"cert": sg.Cert, "key": sg.Key, "pkcs12": sg.PKCS12, "password_file": sg.PasswordFile}
+	var kinds []string
+	if sg.Key != "" || sg.PKCS12 != "" {
+		kinds = append(kinds, "signing.key/signing.pkcs12")
+	}
+	if sg.PKCS11 != nil {
+		kinds = append(kinds, "signing.pkcs11")
+		c.validatePKCS11(v)
+	}
+	if sg.Remote != nil {
+		kinds = append(kinds, "signing.remote")
+		c.validateRemote(v)
+	}
+	if sg.Command != nil {
+		kinds = append(kinds, "signing.command")
+		validateCommand(v, sg)
+	}
+	if len(kinds) > 1 {
+		v.addf("signing", "give one key source, not %s: a key file, a PKCS#11 token, a relic server or a signing command", strings.Join(kinds, " and "))
+	}
+	if sg.PKCS11 != nil || sg.Remote != nil || sg.Command != nil {
+		// signing.cert alone is the chain or the command's certificate.
+		if sg.Cert != "" {
+			v.regularFile("signing.cert", c.Path(sg.Cert))
+		}
+		return
+	}
 	switch {
 	case sg.PKCS12 != "" && (sg.Cert != "" || sg.Key != ""):
 		v.addf("signing.pkcs12", "cannot be combined with signing.cert and signing.key: give either a PKCS#12 file or a PEM certificate and key")
@@ -150,6 +177,70 @@ func (c *Config) validateSigning(v *validator) {
 	}
 	for i, u := range sg.Timestamp {
 		v.url(fmt.Sprintf("signing.timestamp[%d]", i), u)
+	}
+}
+
+func (c *Config) validatePKCS11(v *validator) {
+	p := c.Signing.PKCS11
+	if p.Module == "" {
+		v.addf("signing.pkcs11.module", "is required: the token's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so")
+	}
+	if p.Token == "" {
+		v.addf("signing.pkcs11.token", "is required: the token's label")
+	}
+	switch {
+	case p.KeyLabel == "" && p.KeyID == "":
+		v.addf("signing.pkcs11", "give key_label or key_id: which private key on the token signs")
+	case p.KeyLabel != "" && p.KeyID != "":
+		v.addf("signing.pkcs11", "give one of key_label and key_id, not both")
+	case p.KeyID != "":
+		if _, err := hex.DecodeString(strings.TrimPrefix(p.KeyID, "0x")); err != nil {
+			v.addf("signing.pkcs11.key_id", "%q is not hex (the CKA_ID as pkcs11-tool --list-objects shows it)", p.KeyID)
+		}
+	}
+	switch {
+	case p.PinEnv == "" && p.PinFile == "":
+		v.addf("signing.pkcs11", "give pin_env or pin_file: where the token's user PIN is (never the PIN itself)")
+	case p.PinEnv != "" && p.PinFile != "":
+		v.addf("signing.pkcs11", "give one of pin_env and pin_file, not both")
+	case p.PinFile != "":
+		v.regularFile("signing.pkcs11.pin_file", c.Path(p.PinFile))
+	}
+}
+
+func (c *Config) validateRemote(v *validator) {
+	r := c.Signing.Remote
+	if r.Key == "" {
+		v.addf("signing.remote.key", "is required: the name of the key in the relic server's config")
+	}
+	if r.URL != "" {
+		if u, err := url.Parse(r.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+			v.addf("signing.remote.url", "%q is not an https://host:port URL", r.URL)
+		}
+	}
+	if len(c.Signing.Timestamp) > 0 {
+		v.addf("signing.timestamp", "does not go with signing.remote: the server timestamps (timestamp: true on the key in relic's config)")
+	}
+	for _, kf := range [][2]string{{"ca", r.CA}, {"client_cert", r.ClientCert}, {"client_key", r.ClientKey}} {
+		if kf[1] != "" && !strings.Contains(kf[1], "-----BEGIN ") {
+			v.regularFile("signing.remote."+kf[0], c.Path(kf[1]))
+		}
+	}
+}
+
+func validateCommand(v *validator, sg Signing) {
+	has := false
+	for _, a := range sg.Command {
+		has = has || strings.Contains(a, "${artifact}")
+	}
+	switch {
+	case len(sg.Command) == 0 || strings.TrimSpace(sg.Command[0]) == "":
+		v.addf("signing.command", "is empty: give the program and its arguments, e.g. [signtool, sign, /f, cert.pfx, \"${artifact}\"]")
+	case !has:
+		v.addf("signing.command", "does not name the file to sign: put ${artifact} where the command takes it")
+	}
+	if len(sg.Timestamp) > 0 || sg.PageHashes {
+		v.addf("signing.command", "signing.timestamp and signing.page_hashes do not go with a signing command: the command decides")
 	}
 }
 

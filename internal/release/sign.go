@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"crypto/x509"
-	"time"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/sign"
@@ -14,38 +13,67 @@ import (
 // paths resolved against the config file.
 func KeySource(c *config.Config) sign.KeySource {
 	s := c.Signing
-	return sign.KeySource{
+	k := sign.KeySource{
 		Cert: c.Path(s.Cert), Key: c.Path(s.Key), PKCS12: c.Path(s.PKCS12),
 		PasswordEnv: s.PasswordEnv, PasswordFile: c.Path(s.PasswordFile),
 		Timestamps: s.Timestamp, PageHashes: s.PageHashes,
 		Names: map[string]string{"cert": "signing.cert", "key": "signing.key", "pkcs12": "signing.pkcs12",
-			"password_env": "signing.password_env", "password_file": "signing.password_file"},
+			"password_env": "signing.password_env", "password_file": "signing.password_file",
+			"pkcs11": "signing.pkcs11", "remote": "signing.remote", "command": "signing.command",
+			"timestamp": "signing.timestamp", "page_hashes": "signing.page_hashes"},
+		Command: s.Command,
 	}
+	if p := s.PKCS11; p != nil {
+		k.PKCS11 = sign.PKCS11Config{Module: p.Module, Token: p.Token, KeyLabel: p.KeyLabel, KeyID: p.KeyID,
+			PinEnv: p.PinEnv, PinFile: c.Path(p.PinFile), Names: subNames("signing.pkcs11.")}
+	}
+	if r := s.Remote; r != nil {
+		k.Remote = sign.RemoteConfig{URL: r.URL, CA: pathOrPEM(c, r.CA), ClientCert: pathOrPEM(c, r.ClientCert),
+			ClientKey: pathOrPEM(c, r.ClientKey), Key: r.Key, Names: subNames("signing.remote.")}
+	}
+	return k
 }
 
-// Signer adapts a sign.Signer to packaging.Signer: sign in place, then
-// verify against roots.
+func pathOrPEM(c *config.Config, v string) string {
+	if v == "" || len(v) > 11 && v[:11] == "-----BEGIN " {
+		return v
+	}
+	return c.Path(v)
+}
+
+// subNames spells the fields of a signing subsection in messages.
+func subNames(prefix string) map[string]string {
+	m := map[string]string{}
+	for _, f := range []string{"module", "token", "key_label", "key_id", "pin_env", "pin_file", "cert",
+		"url", "ca", "client_cert", "client_key", "key"} {
+		m[f] = prefix + f
+	}
+	m["cert"] = "signing.cert"
+	return m
+}
+
+// Signer adapts a sign.Backend (any key source) to packaging.Signer:
+// sign in place, then verify.
 type Signer struct {
-	S     *sign.Signer
-	Roots *x509.CertPool
+	B sign.Backend
 }
 
 var _ packaging.Signer = Signer{}
 
-// NewSigner wraps s, verifying against s.BuildRoots().
-func NewSigner(s *sign.Signer) Signer { return Signer{S: s, Roots: s.BuildRoots()} }
+// NewSigner wraps a key-file signer, verifying against s.BuildRoots().
+func NewSigner(s *sign.Signer) Signer { return Signer{B: sign.NewLocal(s)} }
 
 // Sign signs path and returns what its verified signature says.
 func (s Signer) Sign(ctx context.Context, path string) (*packaging.Signature, error) {
-	r, err := s.S.SignAndVerify(ctx, path, s.Roots)
+	r, err := s.B.SignAndVerify(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	sig := &packaging.Signature{Subject: r.Subject, Timestamp: r.Timestamp, TimestampAuthority: r.TimestampAuthority}
 	// Only --allow-weak lets a certificate that breaks the identity rules
 	// get this far; what it signed is marked so nobody ships it unknowingly.
-	sig.WeakSigning = s.S.AllowWeak && len(s.S.Weaknesses(time.Now())) > 0
-	sig.Untrusted = Untrusted(s.S.Chain, nil)
+	sig.WeakSigning = s.B.Weak()
+	sig.Untrusted = Untrusted(s.B.Chain(), nil)
 	return sig, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,18 +21,6 @@ import (
 // signed, the MSI is signed, the EXE around it is signed, and osslsigncode
 // accepts each one.
 func TestSignedRelease(t *testing.T) {
-	testutil.NeedTool(t, "wixl", "msibuild", "makensis", "osslsigncode", "msiextract", "go")
-	ctx := context.Background()
-	c := testutil.LoadExample(t, "x64")
-	// A real PE as the payload, so there is something to sign inside the MSI.
-	exe := c.Path("build/x64/ExampleConsole.exe")
-	if err := os.Remove(exe); err != nil { // the placeholder
-		t.Fatal(err)
-	}
-	if _, err := (execx.OS{}).Run(ctx, execx.Cmd{Name: "go", Args: []string{"build", "-o", exe, "./examples/console/console"},
-		Dir: testutil.RepoRoot(t), Env: []string{"GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0"}}); err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	certPEM, keyPEM, err := sign.NewDevCert("msiforge release test", time.Now().Add(24*time.Hour))
 	if err != nil {
@@ -48,8 +37,54 @@ func TestSignedRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkSignedRelease(t, release.NewSigner(s), certPath, "CN=msiforge release test")
+}
+
+var (
+	consoleOnce sync.Once
+	consoleExe  string
+	consoleErr  error
+)
+
+// realConsole cross-compiles the sample console once per test binary.
+func realConsole(t *testing.T) string {
+	t.Helper()
+	consoleOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "msiforge-console-")
+		if err != nil {
+			consoleErr = err
+			return
+		}
+		consoleExe = filepath.Join(dir, "ExampleConsole.exe")
+		_, consoleErr = (execx.OS{}).Run(context.Background(), execx.Cmd{Name: "go", Args: []string{"build", "-o", consoleExe, "./examples/console/console"},
+			Dir: testutil.RepoRoot(t), Env: []string{"GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0"}})
+	})
+	if consoleErr != nil {
+		t.Fatal(consoleErr)
+	}
+	return consoleExe
+}
+
+// checkSignedRelease builds the x64 release with signer and checks that
+// the payload PE inside the MSI, the MSI and the EXE are signed by subject
+// and that osslsigncode accepts the MSI and the EXE with caFile.
+func checkSignedRelease(t *testing.T, signer release.Signer, caFile, subject string) {
+	t.Helper()
+	testutil.NeedTool(t, "wixl", "msibuild", "makensis", "osslsigncode", "msiextract", "go")
+	ctx := context.Background()
+	c := testutil.LoadExample(t, "x64")
+	// A real PE as the payload, so there is something to sign inside the MSI.
+	exe := c.Path("build/x64/ExampleConsole.exe")
+	b, err := os.ReadFile(realConsole(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
 	out := filepath.Join(dir, "dist")
-	arts, err := release.Build(ctx, execx.OS{}, c, release.Options{OutDir: out, Signer: release.NewSigner(s), SignPayload: true})
+	arts, err := release.Build(ctx, execx.OS{}, c, release.Options{OutDir: out, Signer: signer, SignPayload: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +95,10 @@ func TestSignedRelease(t *testing.T) {
 		if a.Signature != nil && a.Signature.Untrusted != "self-signed development certificate" {
 			t.Errorf("%s: signature by a development certificate marked untrusted %q", a.Path, a.Signature.Untrusted)
 		}
-		if a.Signature == nil || a.Signature.Subject != "CN=msiforge release test" {
+		if a.Signature == nil || a.Signature.Subject != subject {
 			t.Errorf("%s: signature %+v", a.Path, a.Signature)
 		}
-		res, err := (execx.OS{}).Run(ctx, execx.Cmd{Name: "osslsigncode", Args: []string{"verify", "-CAfile", certPath, "-in", a.Path}})
+		res, err := (execx.OS{}).Run(ctx, execx.Cmd{Name: "osslsigncode", Args: []string{"verify", "-CAfile", caFile, "-in", a.Path}})
 		if err != nil || !strings.Contains(string(res.Stdout), "Succeeded") {
 			t.Errorf("osslsigncode verify %s: %v\n%s", filepath.Base(a.Path), err, res.Stdout)
 		}
@@ -80,12 +115,16 @@ func TestSignedRelease(t *testing.T) {
 		}
 		return nil
 	})
-	r, err := sign.Verify(payload, sign.VerifyOptions{Roots: s.BuildRoots()})
-	if err != nil || !r.OK() {
-		t.Errorf("payload in the MSI: %v %+v", err, r.Problems)
+	roots, err := sign.LoadRoots(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sign.Verify(payload, sign.VerifyOptions{Roots: roots})
+	if err != nil || !r.OK() || r.Subject != subject {
+		t.Errorf("payload in the MSI: %v %+v %q", err, r.Problems, r.Subject)
 	}
 	// The original payload is untouched: only the staged copy is signed.
-	r, err = sign.Verify(exe, sign.VerifyOptions{Roots: s.BuildRoots()})
+	r, err = sign.Verify(exe, sign.VerifyOptions{Roots: roots})
 	if err != nil || r.Signed {
 		t.Errorf("the build signed the caller's payload file in place (signed %v, err %v)", r.Signed, err)
 	}

@@ -6,8 +6,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/sassoftware/relic/v8/lib/certloader"
+
+	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/safefile"
 )
 
@@ -30,16 +34,144 @@ type KeySource struct {
 	// Names spell the fields in messages (flag or YAML key), e.g.
 	// Names["password_env"] = "--password-env"; nil uses the bare names.
 	Names map[string]string
+
+	// The other kinds of key source; at most one of them, and then none
+	// of Key and PKCS12 (Cert may go with PKCS11, as the chain, and with
+	// Command, as the certificate the command signs with).
+	PKCS11  PKCS11Config // a key on a PKCS#11 token
+	Remote  RemoteConfig // a key on a relic signing server
+	Command []string     // an external signer, argv with ${artifact}
+}
+
+// The kinds of key source, as [Backend.Kind] names them.
+const (
+	KindFile    = "file"
+	KindPKCS11  = "pkcs11"
+	KindRemote  = "remote"
+	KindCommand = "command"
+)
+
+func (k KeySource) kinds() []string {
+	var out []string
+	if k.Key != "" || k.PKCS12 != "" {
+		out = append(out, KindFile)
+	}
+	p := k.PKCS11
+	if p.Module != "" || p.Token != "" || p.KeyLabel != "" || p.KeyID != "" || p.PinEnv != "" || p.PinFile != "" {
+		out = append(out, KindPKCS11)
+	}
+	r := k.Remote
+	if r.URL != "" || r.Key != "" || r.CA != "" || r.ClientCert != "" || r.ClientKey != "" {
+		out = append(out, KindRemote)
+	}
+	if len(k.Command) > 0 {
+		out = append(out, KindCommand)
+	}
+	return out
+}
+
+// Kind names the key source k describes: "file", "pkcs11", "remote" or
+// "command"; "" when signing is off.
+func (k KeySource) Kind() string {
+	ks := k.kinds()
+	switch {
+	case len(ks) > 0:
+		return ks[0]
+	case k.Cert != "":
+		return KindFile // with its key missing, which Check reports
+	}
+	return ""
 }
 
 // IsZero reports an empty source: signing is off.
-func (k KeySource) IsZero() bool { return k.Cert == "" && k.Key == "" && k.PKCS12 == "" }
+func (k KeySource) IsZero() bool { return k.Kind() == "" }
+
+// Open turns k into the [Backend] every build and sign goes through: it
+// loads the key (logs in to the token, connects to the server) and checks
+// the certificate now, before anything is built. getenv supplies relic's
+// RELIC_* variables for a remote source; run runs a signing command.
+func (k KeySource) Open(ctx context.Context, run execx.Runner, getenv func(string) string) (Backend, error) {
+	if p := k.Check(k.Names); len(p) > 0 {
+		return nil, errors.New(p[0])
+	}
+	switch k.Kind() {
+	case KindPKCS11:
+		c := k.PKCS11
+		c.Cert, c.AllowWeak = k.Cert, k.AllowWeak
+		l, err := OpenPKCS11(c)
+		if err != nil {
+			return nil, err
+		}
+		l.S.PageHashes = k.PageHashes
+		if len(k.Timestamps) > 0 {
+			l.S.Timestamper = &Timestamper{URLs: k.Timestamps}
+		}
+		return l, nil
+	case KindRemote:
+		c := k.Remote.WithEnv(getenv)
+		c.PageHashes, c.AllowWeak = k.PageHashes, k.AllowWeak
+		return OpenRemote(ctx, c)
+	case KindCommand:
+		var cert *x509.Certificate
+		if k.Cert != "" {
+			b, err := safefile.ReadFile(k.Cert, safefile.KeyLimit)
+			if err == nil {
+				var chain []*x509.Certificate
+				if chain, err = certloader.ParseX509Certificates(b); err == nil && len(chain) > 0 {
+					cert = chain[0]
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", nameFunc(k.Names)("cert"), k.Cert, err)
+			}
+		}
+		c, err := NewCommand(k.Command, run, cert)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", nameFunc(k.Names)("command"), err)
+		}
+		c.AllowWeak = k.AllowWeak
+		return c, nil
+	}
+	s, err := k.Load()
+	if err != nil {
+		return nil, err
+	}
+	return NewLocal(s), nil
+}
 
 // Check reports what is inconsistent in k, naming fields by the given
 // names (flag or YAML key), e.g. names["cert"] = "--cert".
 func (k KeySource) Check(names map[string]string) []string {
 	n := nameFunc(names)
 	var out []string
+	if ks := k.kinds(); len(ks) > 1 {
+		spell := map[string]string{KindFile: n("key") + "/" + n("pkcs12"), KindPKCS11: n("pkcs11"), KindRemote: n("remote"), KindCommand: n("command")}
+		parts := make([]string, len(ks))
+		for i, x := range ks {
+			parts[i] = spell[x]
+		}
+		return append(out, fmt.Sprintf("give one key source, not %s: a key file, a PKCS#11 token, a relic server or a signing command", strings.Join(parts, " and ")))
+	}
+	switch k.Kind() {
+	case KindPKCS11:
+		return k.PKCS11.Check()
+	case KindRemote:
+		if k.Cert != "" {
+			out = append(out, fmt.Sprintf("%s does not go with %s: the server sends the key's certificate", n("cert"), n("remote")))
+		}
+		if len(k.Timestamps) > 0 {
+			out = append(out, fmt.Sprintf("%s does not go with %s: the server timestamps (timestamp: true on the key in relic's config)", n("timestamp"), n("remote")))
+		}
+		return out // the rest is checked once relic's environment is read
+	case KindCommand:
+		if err := CheckArgv(k.Command); err != nil {
+			out = append(out, fmt.Sprintf("%s %v", n("command"), err))
+		}
+		if len(k.Timestamps) > 0 || k.PageHashes {
+			out = append(out, fmt.Sprintf("%s and %s do not go with %s: the command decides", n("timestamp"), n("page_hashes"), n("command")))
+		}
+		return out
+	}
 	switch {
 	case k.PKCS12 != "" && (k.Cert != "" || k.Key != ""):
 		out = append(out, fmt.Sprintf("%s cannot be combined with %s and %s: give either a PKCS#12 file or a PEM certificate and key", n("pkcs12"), n("cert"), n("key")))
@@ -185,6 +317,12 @@ func (s *Signer) weakOnly(r Result) bool {
 	if !s.AllowWeak || len(s.Weaknesses(time.Now())) == 0 || !r.Signed || !r.DigestOK {
 		return false
 	}
+	return onlyWeakProblems(r)
+}
+
+// onlyWeakProblems reports a result whose problems are all ones a
+// certificate breaking the identity rules causes.
+func onlyWeakProblems(r Result) bool {
 	for _, p := range r.Problems {
 		if !errors.Is(p, ErrCertExpired) && !errors.Is(p, ErrNoCodeSigningEKU) && !errors.Is(p, ErrUntrusted) {
 			return false

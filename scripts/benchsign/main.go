@@ -25,7 +25,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: benchsign devcert DIR | sha256 FILE | sign CERT KEY FILE | sign-to CERT KEY IN OUT | verify ROOT FILE")
+		return fmt.Errorf("usage: benchsign devcert DIR | sha256 FILE | sign CERT KEY FILE | sign-to CERT KEY IN OUT | verify ROOT FILE | keys KIND FILE RUNS PARALLEL")
 	}
 	switch args[0] {
 	case "devcert":
@@ -67,6 +67,11 @@ func run(args []string) error {
 			return err
 		}
 		return s.SignFileTo(context.Background(), args[3], args[4])
+	case "keys":
+		if len(args) != 5 {
+			return fmt.Errorf("usage: benchsign keys file|pkcs11|remote FILE RUNS PARALLEL")
+		}
+		return benchKeys(args[1], args[2], args[3], args[4])
 	case "verify":
 		if len(args) != 3 {
 			return fmt.Errorf("usage: benchsign verify ROOT FILE")
