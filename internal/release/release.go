@@ -90,7 +90,7 @@ func Sources(c *config.Config, archs []string) ([]Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := render.Parse(templates.FS)
+	tpl, err := Templates(c)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +125,16 @@ func Sources(c *config.Config, archs []string) ([]Source, error) {
 		out = append(out, src)
 	}
 	return out, nil
+}
+
+// Templates parses the embedded templates, replaced by name by the files
+// of the config's templates.dir when it has one.
+func Templates(c *config.Config) (*render.Templates, error) {
+	if c.Templates.Dir == "" {
+		return render.Parse(templates.FS)
+	}
+	dir := c.Path(c.Templates.Dir)
+	return render.ParseOverlay(templates.FS, os.DirFS(dir), "template directory "+dir)
 }
 
 // Render writes one .wxs per target into dir and returns their paths.
