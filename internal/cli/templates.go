@@ -24,7 +24,9 @@ typed data and the xml, nsis and nsisconst escaping functions; see the
 embedded ones. Whatever the templates produce goes through the same
 fix-ups, lint, matrix check, signing and verification.`,
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error { return &usageError{errors.New("templates needs a subcommand: export")} },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return &usageError{errors.New("templates needs a subcommand: export")}
+		},
 	}
 	cmd.AddCommand(newTemplatesExportCmd(env))
 	return cmd
