@@ -118,3 +118,34 @@ func TestCustomTemplateBreakingRulesFails(t *testing.T) {
 		t.Errorf("dist/ exists after a failed build: %v", err)
 	}
 }
+
+// When wixl fails anyway (here a custom template puts a Condition inside
+// a Component, which makes wixl 0.101 abort), the error says it crashed,
+// keeps the rendered source in a named file and shows wixl's last lines.
+func TestWixlCrashKeepsSource(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "makensis")
+	dir := t.TempDir()
+	cfg := consoleOnly(t, filepath.Join(dir, "example"))
+	tpl := filepath.Join(dir, "tpl")
+	customTemplate(t, tpl, `KeyPath="yes"/>
+{{- if eq .ID $.Exe.ID}}`, `KeyPath="yes"/>
+              <Condition>1</Condition>
+{{- if eq .ID $.Exe.ID}}`)
+	code, _, stderr := run("build", "-f", cfg, "--arch", "x64", "--templates", tpl)
+	if code != 1 {
+		t.Fatalf("build: exit %d, want 1\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "compile: wixl crashed (killed by a signal) on the WiX source ") {
+		t.Errorf("stderr does not say wixl crashed:\n%s", stderr)
+	}
+	i := strings.Index(stderr, "on the WiX source ")
+	kept := strings.Fields(stderr[i+len("on the WiX source "):])[0]
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(kept)) })
+	b, err := os.ReadFile(kept)
+	if err != nil || !bytes.Contains(b, []byte("<Condition>1</Condition>")) {
+		t.Errorf("kept source %s: %v", kept, err)
+	}
+	if !strings.Contains(stderr, "wixl's last lines:\n") {
+		t.Errorf("stderr shows no wixl output:\n%s", stderr)
+	}
+}

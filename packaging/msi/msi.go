@@ -238,7 +238,7 @@ func (e *CompileError) Error() string {
 	if e.Kept != "" {
 		src = e.Kept + " (kept for you; payload paths in it are relative to the build directory, as 'msiforge render' writes them)"
 	}
-	msg := fmt.Sprintf("compile: wixl %s on the WiX source %s; config values known to break wixl are refused before it runs, so this is a bug: please report it with that file", e.How, src)
+	msg := fmt.Sprintf("compile: wixl %s on the WiX source %s; config values known to break wixl are refused before it runs, so with your own templates (templates.dir, --templates) look there first, and with msiforge's this is a bug: please report it with that file", e.How, src)
 	if e.Output != "" {
 		msg += "\nwixl's last lines:\n" + e.Output
 	}
