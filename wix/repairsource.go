@@ -54,6 +54,6 @@ func (m *Console) SetupCache() SetupCache {
 // cacheName is the product name as the cached MSI's file name holds it:
 // an apostrophe ("Console d'assistance") becomes '_', because the name
 // goes into a RemoveFile row through msibuild's SQL, whose string
-// literals have no escape for a quote (libmsi's tokenizer: '' ends the
+// literals have no escape for a quote (libmsi's tokenizer: ” ends the
 // literal; "failed to open query", measured with msitools 0.101).
 func cacheName(s string) string { return strings.ReplaceAll(s, "'", "_") }
