@@ -118,6 +118,23 @@ type Defaults struct {
 type Output struct {
 	Dir  string `yaml:"dir"`  // default "dist"
 	Name string `yaml:"name"` // file name stem; default: the product name in lower-case with dashes
+	// Page is the wording of the download page (index.html).
+	Page Page `yaml:"page"`
+}
+
+// Page sets the headings of the download page, so it reads right for a
+// product that is not a support console.
+type Page struct {
+	// Title heads the page, followed by the version; default: the
+	// product name.
+	Title string `yaml:"title"`
+	// ConsoleTitle heads the section of the console installers; default
+	// "Support console".
+	ConsoleTitle string `yaml:"console_title"`
+	// VSCTitle heads the section of the VSC driver packages, which the
+	// page has only when the release has them; default "Virtual smart
+	// card (VSC) driver".
+	VSCTitle string `yaml:"vsc_title"`
 }
 
 // Signing configures Authenticode signing. Empty means unsigned builds.

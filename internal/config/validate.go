@@ -114,6 +114,17 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 
 	c.validateSigning(v)
 	c.validateLint(v)
+	for _, f := range []struct{ path, s string }{
+		{"output.page.title", c.Output.Page.Title}, {"output.page.console_title", c.Output.Page.ConsoleTitle}, {"output.page.vsc_title", c.Output.Page.VSCTitle},
+	} {
+		// HTML only (html/template escapes it): no code page rule.
+		switch n := len([]rune(f.s)); {
+		case hasControl(f.s):
+			v.addf(f.path, "%q must not contain control characters", f.s)
+		case n > maxName:
+			v.addf(f.path, "is %d characters long; at most %d are allowed", n, maxName)
+		}
+	}
 	if d := c.Templates.Dir; d != "" {
 		if fi, err := os.Stat(c.Path(d)); err != nil || !fi.IsDir() {
 			v.addf("templates.dir", "%s is not a directory (it holds templates named like the embedded ones, e.g. msi/console.wxs.tmpl; 'msiforge templates export DIR' writes them)", c.Path(d))

@@ -299,7 +299,8 @@ func writeRecords(m *manifest.Manifest, dir string) ([]string, error) {
 	if err != nil {
 		return paths, err
 	}
-	page, err := site.Render(m)
+	pg := c.Output.Page
+	page, err := site.RenderPage(m, site.Page{Title: pg.Title, ConsoleTitle: pg.ConsoleTitle, VSCTitle: pg.VSCTitle})
 	if err != nil {
 		return paths, err
 	}
