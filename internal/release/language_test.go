@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -39,7 +40,7 @@ product:
   manufacturer: ` + manufacturer + `
   version: 1.2.0
   upgrade_code: 6B1F0A57-3C3E-4F5A-9A51-2E0C7D4B8E11
-  language: ` + itoa(lang) + `
+  language: ` + strconv.Itoa(lang) + `
 console:
   executable: Console.exe
   exe: false
@@ -58,17 +59,6 @@ output:
 		t.Fatal(err)
 	}
 	return c
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	s := ""
-	for ; n > 0; n /= 10 {
-		s = string(rune('0'+n%10)) + s
-	}
-	return s
 }
 
 // buildOne builds c's only MSI and returns it.
@@ -99,11 +89,11 @@ func msiinfo(t *testing.T, args ...string) string {
 // ProductName and the payload's file name.
 func readsBack(t *testing.T, path, name string, lang, codepage int, file string) {
 	t.Helper()
-	if got := msiinfo(t, "export", path, "_ForceCodepage"); !strings.Contains(got, itoa(codepage)+"\t_ForceCodepage") {
+	if got := msiinfo(t, "export", path, "_ForceCodepage"); !strings.Contains(got, strconv.Itoa(codepage)+"\t_ForceCodepage") {
 		t.Errorf("msiinfo _ForceCodepage: %q, want %d", got, codepage)
 	}
 	props := msiinfo(t, "export", path, "Property")
-	for _, want := range []string{"ProductName\t" + name + "\r\n", "ProductLanguage\t" + itoa(lang) + "\r\n"} {
+	for _, want := range []string{"ProductName\t" + name + "\r\n", "ProductLanguage\t" + strconv.Itoa(lang) + "\r\n"} {
 		if !strings.Contains(props, want) {
 			t.Errorf("msiinfo Property lacks %q:\n%s", want, props)
 		}
@@ -111,7 +101,7 @@ func readsBack(t *testing.T, path, name string, lang, codepage int, file string)
 	if files := msiinfo(t, "export", path, "File"); !strings.Contains(files, "|"+file+"\t") && !strings.Contains(files, "\t"+file+"\t") {
 		t.Errorf("msiinfo File lacks %q:\n%s", file, files)
 	}
-	if sum := msiinfo(t, "suminfo", path); !strings.Contains(sum, "Template: x64;"+itoa(lang)+"\n") {
+	if sum := msiinfo(t, "suminfo", path); !strings.Contains(sum, "Template: x64;"+strconv.Itoa(lang)+"\n") {
 		t.Errorf("msiinfo suminfo: Template is not x64;%d:\n%s", lang, sum)
 	}
 	f, err := msi.Open(path)

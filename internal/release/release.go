@@ -275,7 +275,13 @@ func signedBy(a packaging.Artifact) string {
 // machine, so it does not differ between machines with different test
 // tools.
 func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time, used []string) ([]string, error) {
-	return writeRecords(newManifest(c, arts, doctor.Versions(ctx, run, used), msiforge, epoch), dir)
+	return writeRecords(newManifest(c, arts, doctor.Versions(ctx, run, used), msiforge, epoch), pageOf(c), dir)
+}
+
+// pageOf is the download page's wording from the config (output.page).
+func pageOf(c *config.Config) site.Page {
+	pg := c.Output.Page
+	return site.Page{Title: pg.Title, ConsoleTitle: pg.ConsoleTitle, VSCTitle: pg.VSCTitle}
 }
 
 // newManifest is the manifest of c's release of arts. merge rebuilds the
@@ -293,14 +299,14 @@ func newManifest(c *config.Config, arts []packaging.Artifact, tools map[string]s
 	return m
 }
 
-// writeRecords writes m's manifest.json, SHA256SUMS and index.html into dir.
-func writeRecords(m *manifest.Manifest, dir string) ([]string, error) {
+// writeRecords writes m's manifest.json, SHA256SUMS and index.html (with
+// the headings of pg) into dir.
+func writeRecords(m *manifest.Manifest, pg site.Page, dir string) ([]string, error) {
 	paths, err := m.Write(dir)
 	if err != nil {
 		return paths, err
 	}
-	pg := c.Output.Page
-	page, err := site.RenderPage(m, site.Page{Title: pg.Title, ConsoleTitle: pg.ConsoleTitle, VSCTitle: pg.VSCTitle})
+	page, err := site.RenderPage(m, pg)
 	if err != nil {
 		return paths, err
 	}
