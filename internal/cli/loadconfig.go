@@ -18,9 +18,15 @@ type sourceFlags struct {
 }
 
 func addSourceFlags(cmd *cobra.Command, f *sourceFlags) {
-	cmd.Flags().StringVar(&f.version, "version", "", "the product version, overriding product.version and MSIFORGE_VERSION (a leading v is dropped: v2.3.0)")
+	addVersionFlag(cmd, f)
 	cmd.Flags().StringVar(&f.templates, "templates", "", "a directory of templates replacing the embedded ones of the same name (overrides templates.dir)")
 	_ = cmd.MarkFlagDirname("templates")
+}
+
+// addVersionFlag declares --version alone, for commands that name the
+// artifacts without rendering them (plan).
+func addVersionFlag(cmd *cobra.Command, f *sourceFlags) {
+	cmd.Flags().StringVar(&f.version, "version", "", "the product version, overriding product.version and MSIFORGE_VERSION (a leading v is dropped: v2.3.0)")
 }
 
 // loadConfig loads the config at path with the version from --version or
