@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/release"
 )
@@ -70,7 +71,7 @@ on the shards' outputs. --json prints a "matrix" member that a GitHub
 Actions job matrix takes as is (fromJSON), one entry per shard.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := loadConfig(env, cfgPath, src) // the version build --shard will use
+			c, err := loadConfig(env, cfgPath, src, config.Options{}) // the version build --shard will use
 			if err != nil {
 				return err
 			}
