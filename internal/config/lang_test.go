@@ -141,3 +141,20 @@ func TestResolveVersion(t *testing.T) {
 		t.Error("blank env overrides")
 	}
 }
+
+// A command-line version (build --version, MSIFORGE_VERSION) wins over
+// GoReleaser's, and the manifest says so.
+func TestCommandLineVersionWinsOverGoReleaser(t *testing.T) {
+	d := grDir(t, "1.2.3")
+	p := filepath.Join(d, "msiforge.yaml")
+	if err := os.WriteFile(p, []byte(grConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.LoadVersion(p, config.VersionOverride{Value: "v2.0.1", Source: "--version"}, config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Product.Version != "2.0.1" || c.VersionSource != "--version" || c.Console.Executable != "hello.exe" {
+		t.Errorf("version %q from %q, executable %q; want 2.0.1 from --version and GoReleaser's payload", c.Product.Version, c.VersionSource, c.Console.Executable)
+	}
+}
