@@ -8,6 +8,7 @@ require (
 	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea
 	github.com/miekg/pkcs11 v1.1.2
 	github.com/sassoftware/relic/v8 v8.2.0
+	golang.org/x/text v0.21.0
 )
 
 require (

@@ -29,6 +29,11 @@ type Console struct {
 	ProgramFiles string
 	// Template is the summary Template the finished MSI must carry.
 	Template string
+	// Language is the LCID (ProductLanguage, the Template's language)
+	// and Codepage its ANSI code page, which every string of the
+	// package is stored in (product.language).
+	Language int
+	Codepage int
 
 	Icon  *File // optional product icon (Id and Source used)
 	Files []File
@@ -140,7 +145,7 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 		WixlArch:       a.wixl,
 		Win64:          a.win64,
 		ProgramFiles:   a.programFiles,
-		Template:       a.platform + ";1033",
+		Template:       a.platform + ";" + strconv.Itoa(p.Language),
 		SettingsKey:    `Software\` + p.Manufacturer + `\` + p.Name,
 		SettingsGUID:   StableGUID(ns, "console", arch, "component", SettingsComponent),
 		RunValueName:   p.Name,
@@ -190,6 +195,7 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 			GUID:        StableGUID(ns, "console", arch, "component", "StartMenuShortcut"),
 		}
 	}
+	m.Language, m.Codepage = p.Language, c.Codepage().ID
 	return m, nil
 }
 

@@ -44,9 +44,16 @@ func (m *Console) SetupCache() SetupCache {
 	code := strings.Trim(m.ProductCode, "{}")
 	return SetupCache{
 		Folder:        `Package Cache\` + code + "v" + m.Version + `\`,
-		File:          m.ProductName + " " + m.Version + " " + m.Arch + ".msi",
+		File:          cacheName(m.ProductName) + " " + m.Version + " " + m.Arch + ".msi",
 		Property:      SetupCacheProperty,
 		UserAction:    SetupCacheUserAction,
 		MachineAction: SetupCacheMachineAction,
 	}
 }
+
+// cacheName is the product name as the cached MSI's file name holds it:
+// an apostrophe ("Console d'assistance") becomes '_', because the name
+// goes into a RemoveFile row through msibuild's SQL, whose string
+// literals have no escape for a quote (libmsi's tokenizer: ” ends the
+// literal; "failed to open query", measured with msitools 0.101).
+func cacheName(s string) string { return strings.ReplaceAll(s, "'", "_") }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/config"
@@ -33,6 +34,11 @@ type VSC struct {
 	// x86 (which the launch condition keeps to 32-bit Windows).
 	SystemFolder string
 	Template     string
+	// Language is the LCID (ProductLanguage, the Template's language)
+	// and Codepage its ANSI code page, which every string of the
+	// package is stored in (product.language).
+	Language int
+	Codepage int
 
 	// Folders under Program Files\<Manufacturer>: "<product> VSC" and,
 	// inside it, one per role, so both packages can share a machine.
@@ -232,7 +238,7 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 		Win64:           a.win64,
 		ProgramFiles:    a.programFiles,
 		SystemFolder:    sys,
-		Template:        a.platform + ";1033",
+		Template:        a.platform + ";" + strconv.Itoa(p.Language),
 		VSCFolder:       p.Name + " VSC",
 		RoleFolder:      roleTitle,
 
@@ -278,6 +284,7 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 	m.Service = file("Svc_", files.Service)
 	m.Service.ComponentID = VSCServiceComp
 	m.Helper = File{ID: VSCHelperBinary, Name: vschelper.Name, Source: "payload/" + vschelper.Name}
+	m.Language, m.Codepage = p.Language, c.Codepage().ID
 	return m, nil
 }
 

@@ -45,6 +45,13 @@ func TestCLI(t *testing.T) {
 	ts.Commands["ls"] = lsCmd
 	ts.Commands["break-run-condition"] = breakRunCondition
 	ts.Commands["replace"] = replaceCmd
+	ts.Commands["grep"] = grepCmd
+	ts.Commands["unsetenv"] = func(args []string, _ string) ([]byte, error) {
+		for _, a := range args {
+			os.Unsetenv(a)
+		}
+		return nil, nil
+	}
 	ts.Commands["orphan-settings"] = orphanSettings
 	ts.Commands["samefiles"] = sameFiles
 	ts.Run(t, *update)
@@ -131,6 +138,28 @@ func orphanSettings(args []string, _ string) ([]byte, error) {
 
 // replaceCmd replaces every OLD with NEW in FILE (a new version in the
 // config, other payload content), for the diff transcript.
+// grepCmd prints the lines of FILE that contain TEXT, trimmed; none is
+// an error.
+func grepCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("usage: grep TEXT FILE")
+	}
+	b, err := os.ReadFile(args[1])
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, args[0]) {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s has no %q", args[1], args[0])
+	}
+	return []byte(strings.Join(out, "\n") + "\n"), nil
+}
+
 func replaceCmd(args []string, _ string) ([]byte, error) {
 	if len(args) != 3 {
 		return nil, fmt.Errorf("usage: replace FILE OLD NEW")

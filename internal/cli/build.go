@@ -20,6 +20,7 @@ func newBuildCmd(env *Env) *cobra.Command {
 	var archs []string
 	var asJSON, verbose, clean bool
 	var keys sign.KeySource
+	var src sourceFlags
 	cmd := &cobra.Command{
 		Use:   "build [-f msiforge.yaml] [-o DIR] [--arch x86,x64] [--json]",
 		Short: "Build the console MSIs into the output directory",
@@ -30,7 +31,7 @@ SecureCustomProperties, the Arm64 template), reads the tables back to check
 each fix-up, lints every MSI (msiforge lint: an error-level finding fails
 the build with exit status 3 unless lint.ignore in the config accepts its
 rule with a reason, which manifest.json records), checks every console MSI
-against the update matrix, wraps it into <name>-<version>-<arch>.exe,
+against the update matrix (a failure is exit status 3 too), wraps it into <name>-<version>-<arch>.exe,
 builds the VSC driver packages <name>-vsc-<role>-<version>-<arch>.msi when
 the config has a vsc section, and writes them, manifest.json, SHA256SUMS and index.html into the output
 directory (output.dir of the config unless -o is given).
@@ -86,15 +87,23 @@ exit status 3, publishing nothing, when one cannot upgrade it.
 --shard I/N builds only shard I of N (see msiforge plan; a console MSI and
 its EXE are one target) into the output directory, with shard.json in
 place of manifest.json, SHA256SUMS and index.html; msiforge merge combines
-the N shard directories into the release a one-machine build writes.`,
+the N shard directories into the release a one-machine build writes.
+
+--version X (or the MSIFORGE_VERSION environment variable; the flag wins)
+replaces product.version, so a CI job can build a tag without editing the
+config: a leading v is dropped (v2.3.0), a pre-release suffix (2.3.0-rc.1)
+is refused because Windows Installer compares only major.minor.build.
+manifest.json records where the version came from (product.version_source).
+
+--templates DIR (or templates.dir in the config) replaces the embedded
+templates of the same name (msiforge templates export writes them); the
+fix-ups, lint, the matrix check, signing and verification still run on
+what they produce.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := config.LoadWith(cfgPath, config.Options{GoReleaserDir: fromGoReleaser, Archs: archs})
+			c, err := loadConfig(env, cfgPath, src, config.Options{GoReleaserDir: fromGoReleaser, Archs: archs})
 			if err != nil {
 				return err
-			}
-			for _, w := range c.Warnings {
-				env.Log.Print("warning: " + w)
 			}
 			var prev *upgradediff.Release
 			if previous != "" {
@@ -153,6 +162,7 @@ the N shard directories into the release a one-machine build writes.`,
 		},
 	}
 	addConfigFlag(cmd, &cfgPath)
+	addSourceFlags(cmd, &src)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
 	cmd.Flags().StringVar(&fromGoReleaser, "from-goreleaser", "", "take the console executables and the version from this GoReleaser dist directory (artifacts.goreleaser in the config)")

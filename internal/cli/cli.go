@@ -89,6 +89,8 @@ Exit status: 0 ok, 1 error, 2 usage, 3 checks found problems,
 	root.CompletionOptions.DisableDefaultCmd = true
 	for _, c := range []*cobra.Command{
 		newInitCmd(env),
+		newGUIDCmd(env),
+		newTemplatesCmd(env),
 		newRenderCmd(env),
 		newBuildCmd(env),
 		newPlanCmd(env),

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/lint"
 )
@@ -71,7 +72,7 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ue):
 		return ExitUsage
-	case errors.Is(err, ErrFindings), errors.Is(err, lint.ErrFindings):
+	case errors.Is(err, ErrFindings), errors.Is(err, lint.ErrFindings), errors.Is(err, check.ErrMismatch):
 		return ExitFindings
 	case errors.As(err, &tm):
 		return ExitToolMissing

@@ -18,8 +18,10 @@ func newInitCmd(env *Env) *cobra.Command {
 		Use:   "init [DIR]",
 		Short: "Write a commented starter msiforge.yaml",
 		Long: `init writes a commented starter msiforge.yaml for the support console into
-DIR (default: the current directory). It refuses to overwrite an existing
-file unless --force is given.`,
+DIR (default: the current directory), with a new random UpgradeCode
+(product.upgrade_code): keep it for every release of the product, never
+change it. It refuses to overwrite an existing file unless --force is
+given.`,
 		Args: rangeArgs(0, 1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			dir := "."
@@ -35,10 +37,12 @@ file unless --force is given.`,
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			if err := packaging.WriteFile(path, config.Starter); err != nil {
+			code := config.NewUpgradeCode()
+			if err := packaging.WriteFile(path, config.NewStarter(code)); err != nil {
 				return err
 			}
-			env.Log.Printf("wrote %s: set product.upgrade_code (uuidgen) and the payload, then run 'msiforge build -f %s'", path, path)
+			env.Log.Printf("wrote %s: set the product and the payload, then run 'msiforge build -f %s'", path, path)
+			env.Log.Print("product.upgrade_code is a new random GUID: keep it for every release of this product and never change it")
 			fmt.Fprintln(env.Out, path)
 			return nil
 		},

@@ -55,6 +55,7 @@ func newPlanCmd(env *Env) *cobra.Command {
 	var archs []string
 	var shards int
 	var asJSON bool
+	var src sourceFlags
 	cmd := &cobra.Command{
 		Use:   "plan [-f msiforge.yaml] [--arch x86,x64] [--shards N] [--json]",
 		Short: "List the release's targets and how build --shard splits them",
@@ -70,7 +71,7 @@ on the shards' outputs. --json prints a "matrix" member that a GitHub
 Actions job matrix takes as is (fromJSON), one entry per shard.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := config.Load(cfgPath)
+			c, err := loadConfig(env, cfgPath, src, config.Options{}) // the version build --shard will use
 			if err != nil {
 				return err
 			}
@@ -113,6 +114,7 @@ Actions job matrix takes as is (fromJSON), one entry per shard.`,
 		},
 	}
 	addConfigFlag(cmd, &cfgPath)
+	addVersionFlag(cmd, &src)
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
 	cmd.Flags().IntVar(&shards, "shards", 1, "split the targets into N shards (build --shard I/N)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (with a GitHub Actions job matrix)")

@@ -18,20 +18,19 @@ func addConfigFlag(cmd *cobra.Command, path *string) {
 func newRenderCmd(env *Env) *cobra.Command {
 	var cfgPath, outDir string
 	var archs []string
+	var src sourceFlags
 	cmd := &cobra.Command{
 		Use:   "render [-f msiforge.yaml] -o DIR",
 		Short: "Write the WiX sources of every target, without compiling them",
 		Long: `render writes one .wxs file per target into DIR, exactly as build would
 compile them. Payload files are referenced relative to the build directory
-(payload/NAME), where build stages them.`,
+(payload/NAME), where build stages them. --version, MSIFORGE_VERSION and
+--templates work as for build.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := config.Load(cfgPath)
+			c, err := loadConfig(env, cfgPath, src, config.Options{})
 			if err != nil {
 				return err
-			}
-			for _, w := range c.Warnings {
-				env.Log.Print("warning: " + w)
 			}
 			paths, err := release.Render(c, outDir, release.Options{Archs: archs, Progress: env.progress})
 			if err != nil {
@@ -46,6 +45,7 @@ compile them. Payload files are referenced relative to the build directory
 	addConfigFlag(cmd, &cfgPath)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "directory to write the sources to (required)")
 	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	addSourceFlags(cmd, &src)
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// a GoReleaser dist directory (goreleaser.go).
 	Artifacts Artifacts `yaml:"artifacts"`
 
+	// Templates replaces embedded templates with the user's own (see
+	// [Templates]).
+	Templates Templates `yaml:"templates"`
+
 	// Dir is the directory of the config file; relative paths in the
 	// config are resolved against it. Not part of the YAML.
 	Dir string `yaml:"-"`
@@ -44,13 +48,23 @@ type Config struct {
 	// them.
 	Warnings []string `yaml:"-"`
 	// VersionSource says where Product.Version came from: "config", or
-	// the [VersionOverride] source that replaced it ("goreleaser", ...).
-	// Not part of the YAML.
+	// the [VersionOverride] source that replaced it ("--version",
+	// "MSIFORGE_VERSION", "goreleaser", ...). Not part of the YAML.
 	VersionSource string `yaml:"-"`
 
 	// goreleaserFailed: the GoReleaser dist could not give the payload or
 	// the version; validate does not repeat that as missing fields.
 	goreleaserFailed bool
+}
+
+// Templates lets a team use its own WiX and NSIS templates.
+type Templates struct {
+	// Dir is a directory (relative to the config file) whose files
+	// replace the embedded templates of the same name, for example
+	// msi/console.wxs.tmpl; 'msiforge templates export DIR' writes the
+	// embedded ones as a starting point. The fix-ups, lint, the matrix
+	// check, signing and verification still run on what they produce.
+	Dir string `yaml:"dir"`
 }
 
 // Product describes the product as Windows Installer shows it.
@@ -63,6 +77,13 @@ type Product struct {
 	Icon         string `yaml:"icon"`         // optional .ico for Add/Remove Programs and the shortcut
 	HelpURL      string `yaml:"help_url"`     // optional ARPHELPLINK
 	AboutURL     string `yaml:"about_url"`    // optional ARPURLINFOABOUT
+	// Language is the package's language: a Windows language identifier
+	// (LCID) such as 1033 (English, United States), 1036 (French) or 1041
+	// (Japanese); default 1033. It sets ProductLanguage, the summary
+	// Template's language and the code page every string of the package
+	// is stored in (1252 for Western European languages, 932 for
+	// Japanese, ...): names and texts must fit that code page.
+	Language int `yaml:"language"`
 }
 
 // Console describes the support console package.
@@ -97,6 +118,23 @@ type Defaults struct {
 type Output struct {
 	Dir  string `yaml:"dir"`  // default "dist"
 	Name string `yaml:"name"` // file name stem; default: the product name in lower-case with dashes
+	// Page is the wording of the download page (index.html).
+	Page Page `yaml:"page"`
+}
+
+// Page sets the headings of the download page, so it reads right for a
+// product that is not a support console.
+type Page struct {
+	// Title heads the page, followed by the version; default: the
+	// product name.
+	Title string `yaml:"title"`
+	// ConsoleTitle heads the section of the console installers; default
+	// "Support console".
+	ConsoleTitle string `yaml:"console_title"`
+	// VSCTitle heads the section of the VSC driver packages, which the
+	// page has only when the release has them; default "Virtual smart
+	// card (VSC) driver".
+	VSCTitle string `yaml:"vsc_title"`
 }
 
 // Signing configures Authenticode signing. Empty means unsigned builds.
@@ -156,6 +194,10 @@ type Options struct {
 	// Archs is build --arch: only these architectures need GoReleaser
 	// binaries. Empty: all of architectures.
 	Archs []string
+	// Version is build --version or MSIFORGE_VERSION, already
+	// normalised and checked ([VersionOverride.Apply]): it replaces
+	// product.version, which the config may then leave out.
+	Version *VersionOverride
 }
 
 // LoadWith is Load with command-line additions.
@@ -236,6 +278,11 @@ func ParseWith(data []byte, name, dir string, o Options) (*Config, error) {
 		}
 	}
 	c.Dir = dir
+	if o.Version != nil {
+		// Already normalised and checked (LoadVersion); applied before
+		// applyGoReleaser, which leaves a command-line version alone.
+		c.Product.Version, c.VersionSource = o.Version.Value, o.Version.Source
+	}
 	c.applyDefaults()
 	warns := []problem(nil)
 	gr := c.applyGoReleaser(&doc, o, &warns)
@@ -299,6 +346,9 @@ func yamlError(name string, err error) error {
 }
 
 func (c *Config) applyDefaults() {
+	if c.Product.Language == 0 {
+		c.Product.Language = DefaultLanguage
+	}
 	if c.VersionSource == "" {
 		c.VersionSource = "config"
 	}

@@ -123,7 +123,10 @@ func TestExampleConfigIsValid(t *testing.T) {
 func TestStarterParsesButNeedsEditing(t *testing.T) {
 	// The starter is valid YAML with every key known; only its placeholder
 	// payload is missing.
-	_, err := config.Parse(config.Starter, "msiforge.yaml", t.TempDir())
+	if _, err := config.Parse(config.Starter, "msiforge.yaml", t.TempDir()); err == nil || !strings.Contains(err.Error(), "nil GUID") {
+		t.Errorf("the raw starter (nil GUID) parses: %v", err)
+	}
+	_, err := config.Parse(config.NewStarter(config.NewUpgradeCode()), "msiforge.yaml", t.TempDir())
 	ve, ok := err.(*config.ValidationError)
 	if !ok {
 		t.Fatalf("err = %v, want a ValidationError about the payload only", err)
@@ -148,7 +151,7 @@ func TestParseErrors(t *testing.T) {
 			"msiforge.yaml:1: version: 2 is not supported (this msiforge reads version: 1)"},
 		{"unknown field", func(s string) string { return strings.Replace(s, "  version: 1.4.2", "  verison: 1.4.2", 1) },
 			"msiforge.yaml: 2 problems:\n  msiforge.yaml:3: product.version: is required (want major.minor.build with major and minor at most 255 and build at most 65535)\n" +
-				"  msiforge.yaml:5: product.verison: unknown key \"verison\" in product (known keys: name, manufacturer, version, upgrade_code, description, icon, help_url, about_url; msiforge schema config describes each)"},
+				"  msiforge.yaml:5: product.verison: unknown key \"verison\" in product (known keys: name, manufacturer, version, upgrade_code, description, icon, help_url, about_url, language; msiforge schema config describes each)"},
 		{"syntax", func(s string) string { return s + "  - ]\n" },
 			"msiforge.yaml:7: did not find expected key"},
 		{"two documents", func(s string) string { return s + "---\nversion: 1\n" },
@@ -170,7 +173,7 @@ func TestParseErrors(t *testing.T) {
   msiforge.yaml:5: product.version: "1.4.2.7" is not a valid ProductVersion (want major.minor.build with major and minor at most 255 and build at most 65535; Windows Installer ignores a 4th field, so upgrades would not be detected)`},
 		{"bad guid", func(s string) string { return strings.Replace(s, "3f6c1b0e-8e4a", "3f6c1b0e-8e4g", 1) },
 			`msiforge.yaml: 1 problem:
-  msiforge.yaml:6: product.upgrade_code: "3F6C1B0E-8E4G-4C53-9D0B-6A1E2F3C4D5E" is not a GUID (want XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hexadecimal)`},
+  msiforge.yaml:6: product.upgrade_code: "3F6C1B0E-8E4G-4C53-9D0B-6A1E2F3C4D5E" is not a GUID (want XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hexadecimal; generate one with 'msiforge guid')`},
 		{"long name", func(s string) string {
 			return strings.Replace(s, "name: Example Support Console", "name: "+strings.Repeat("n", 64), 1)
 		}, `msiforge.yaml: 1 problem:
@@ -366,7 +369,7 @@ var hostileStrings = map[string]string{
 	"$$(env.MSIFORGE_PW)": `contains "$(", which wixl's preprocessor would expand`,
 	"A $(var.X)":          `contains "$(", which wixl's preprocessor would expand`,
 	"A $(sys.CURRENTDIR)": `contains "$(", which wixl's preprocessor would expand`,
-	"Файл":                "contains U+0424 (Ф), which the package's code page (Windows-1252, Western European) cannot hold",
+	"Файл":                "contains U+0424 (Ф), which the package's code page 1252 (Western European) cannot hold",
 	"製品":                  "contains U+88FD (製), which the package's code page",
 	"A\u2028B":            "U+2028 (a line or paragraph separator), which the package's code page",
 	"A\u202EB":            "U+202E (a bidirectional text control), which the package's code page",
@@ -436,7 +439,7 @@ func TestParseNames(t *testing.T) {
 		{"nul", `console.payload.x64[1]: file name "nul" is a reserved device name`},
 		{"notes.", `console.payload.x64[1]: file name "notes." ends with a dot or a space`},
 		{"notes ", `console.payload.x64[1]: file name "notes " ends with a dot or a space`},
-		{"Файл.txt", `console.payload.x64[1]: "Файл.txt" contains U+0424 (Ф), which the package's code page (Windows-1252, Western European) cannot hold`},
+		{"Файл.txt", `console.payload.x64[1]: "Файл.txt" contains U+0424 (Ф), which the package's code page 1252 (Western European) cannot hold`},
 		{"製品.txt", `console.payload.x64[1]: "製品.txt" contains U+88FD (製)`},
 		{"a$(env.X).txt", `console.payload.x64[1]: "a$(env.X).txt" contains "$("`},
 	} {

@@ -8,22 +8,25 @@ import (
 	"github.com/msiforge/msiforge/internal/winname"
 )
 
-// The packages are built with Language 1033 and no Codepage, so wixl
-// stores every string in Windows-1252; a character outside it becomes an
-// invalid string (msiinfo shows it empty) or crashes wixl (U+2028,
-// U+202E). cp1252High are the code points of bytes 0x80-0x9F ("Code Page
-// 1252": https://learn.microsoft.com/en-us/windows/win32/intl/code-page-identifiers
-// and the table at https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT).
-var cp1252High = map[rune]bool{
-	'€': true, '‚': true, 'ƒ': true, '„': true, '…': true, '†': true, '‡': true, 'ˆ': true, '‰': true,
-	'Š': true, '‹': true, 'Œ': true, 'Ž': true, '‘': true, '’': true, '“': true, '”': true, '•': true,
-	'–': true, '—': true, '˜': true, '™': true, 'š': true, '›': true, 'œ': true, 'ž': true, 'Ÿ': true,
-}
+// NilGUID is the all-zero GUID, which the starter config once carried:
+// never a product's UpgradeCode.
+const NilGUID = "00000000-0000-0000-0000-000000000000"
 
-// inCodepage reports whether Windows-1252 holds r (control characters are
-// refused separately).
-func inCodepage(r rune) bool {
-	return r < 0x80 || (r >= 0xA0 && r <= 0xFF) || cp1252High[r]
+// codepageHint says which code pages would hold r, and how to pick one.
+func codepageHint(r rune) string {
+	cps := codepagesHolding(r)
+	if len(cps) == 0 {
+		return "no ANSI code page msiforge builds in holds it: write it another way"
+	}
+	names := make([]string, len(cps))
+	for i, cp := range cps {
+		names[i] = cp.String()
+	}
+	l := Languages[typicalLanguage[cps[0].ID]]
+	if len(cps) == 1 {
+		return fmt.Sprintf("code page %s would hold it: set product.language to a language of that code page (for example %d, %s)", names[0], l.LCID, l.Tag)
+	}
+	return fmt.Sprintf("code pages %s would hold it: set product.language to a language of one of them (for example %d, %s, for %d)", strings.Join(names, ", "), l.LCID, l.Tag, cps[0].ID)
 }
 
 // MAX_PATH estimate. The longest paths an install creates are under the

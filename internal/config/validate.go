@@ -26,6 +26,7 @@ type validator struct {
 	doc   *yaml.Node
 	errs  []problem
 	warns []problem
+	cp    Codepage // the package's code page, which every text must fit
 }
 
 // addf records a problem about the value at path (dotted, with [i] for
@@ -58,9 +59,16 @@ var (
 const forbidden = `\/:*?"<>|[]{}`
 
 func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
-	v := &validator{doc: doc}
+	v := &validator{doc: doc, cp: Codepages[1252]}
 	defer func() { *warns = append(*warns, v.warns...) }()
 	p := c.Product
+	// The language first: it decides the code page the texts are checked
+	// against.
+	if l, ok := Languages[p.Language]; ok {
+		v.cp = Codepages[l.Codepage]
+	} else {
+		v.addf("product.language", "%d is not a language msiforge can build (a Windows language identifier, LCID, with an ANSI code page; one of %s)", p.Language, languageList())
+	}
 	// Both are folder names (Program Files\<manufacturer>\<name>) and
 	// appear in the EXE's NSIS script.
 	v.name("product.name", p.Name, maxProductName, folderName|toNSIS)
@@ -70,9 +78,14 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	}
 	switch {
 	case p.UpgradeCode == "":
-		v.addf("product.upgrade_code", "is required: a GUID that stays the same for every release (generate one with 'uuidgen')")
+		v.addf("product.upgrade_code", "is required: a GUID that stays the same for every release (generate one with 'msiforge guid')")
 	case !guidRE.MatchString(p.UpgradeCode):
-		v.addf("product.upgrade_code", "%q is not a GUID (want XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hexadecimal)", p.UpgradeCode)
+		v.addf("product.upgrade_code", "%q is not a GUID (want XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hexadecimal; generate one with 'msiforge guid')", p.UpgradeCode)
+	case p.UpgradeCode == NilGUID:
+		// Windows Installer ties releases together by UpgradeCode: every
+		// product built with the same one upgrades, or removes, the others
+		// (https://learn.microsoft.com/en-us/windows/win32/msi/upgradecode).
+		v.addf("product.upgrade_code", "is the nil GUID %s: every product built with it would upgrade or remove every other one; generate your own with 'msiforge guid', write it here once and never change it", NilGUID)
 	}
 	v.description("product.description", p.Description)
 	if p.Icon != "" {
@@ -101,6 +114,22 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 
 	c.validateSigning(v)
 	c.validateLint(v)
+	for _, f := range []struct{ path, s string }{
+		{"output.page.title", c.Output.Page.Title}, {"output.page.console_title", c.Output.Page.ConsoleTitle}, {"output.page.vsc_title", c.Output.Page.VSCTitle},
+	} {
+		// HTML only (html/template escapes it): no code page rule.
+		switch n := len([]rune(f.s)); {
+		case hasControl(f.s):
+			v.addf(f.path, "%q must not contain control characters", f.s)
+		case n > maxName:
+			v.addf(f.path, "is %d characters long; at most %d are allowed", n, maxName)
+		}
+	}
+	if d := c.Templates.Dir; d != "" {
+		if fi, err := os.Stat(c.Path(d)); err != nil || !fi.IsDir() {
+			v.addf("templates.dir", "%s is not a directory (it holds templates named like the embedded ones, e.g. msi/console.wxs.tmpl; 'msiforge templates export DIR' writes them)", c.Path(d))
+		}
+	}
 
 	switch {
 	case !stemRE.MatchString(c.Output.Name) && !(c.Output.Name == "" && c.Product.Name == ""): // derived from product.name, reported already
@@ -378,21 +407,29 @@ func (v *validator) text(path, s string, use int) bool {
 		}
 	}
 	for _, r := range s {
-		if !inCodepage(r) {
-			v.addf(path, "%q contains %s, which the package's code page (Windows-1252, Western European) cannot hold: Windows Installer would store a broken string", s, describeRune(r))
+		if !v.cp.Holds(r) {
+			v.addf(path, "%q contains %s, which the package's code page %s cannot hold: Windows Installer would store a broken string (and wixl may crash); %s", s, describeRune(r), v.cp, codepageHint(r))
 			return false
 		}
 	}
 	return true
 }
 
-// version checks a ProductVersion: Windows Installer compares only the
-// first three fields, major ≤ 255, minor ≤ 255, build ≤ 65535.
+// version checks a ProductVersion.
 func (v *validator) version(path, s string) {
+	if msg := versionProblem(s); msg != "" {
+		v.addf(path, "%s", msg)
+	}
+}
+
+// versionProblem says why s is not a ProductVersion, or "": Windows
+// Installer compares only the first three fields, major ≤ 255, minor ≤
+// 255, build ≤ 65535
+// (https://learn.microsoft.com/en-us/windows/win32/msi/productversion).
+func versionProblem(s string) string {
 	const rule = "want major.minor.build with major and minor at most 255 and build at most 65535"
 	if s == "" {
-		v.addf(path, "is required (%s)", rule)
-		return
+		return fmt.Sprintf("is required (%s)", rule)
 	}
 	m := versionRE.FindStringSubmatch(s)
 	if m == nil {
@@ -405,18 +442,17 @@ func (v *validator) version(path, s string) {
 		case n < 2:
 			hint = "; all three fields are needed"
 		}
-		v.addf(path, "%q is not a valid ProductVersion (%s%s)", s, rule, hint)
-		return
+		return fmt.Sprintf("%q is not a valid ProductVersion (%s%s)", s, rule, hint)
 	}
 	limits := []int{255, 255, 65535}
 	fields := []string{"major", "minor", "build"}
 	for i, lim := range limits {
 		n, err := strconv.Atoi(m[i+1])
 		if err != nil || n > lim {
-			v.addf(path, "%q: %s %s is larger than %d (%s)", s, fields[i], m[i+1], lim, rule)
-			return
+			return fmt.Sprintf("%q: %s %s is larger than %d (%s)", s, fields[i], m[i+1], lim, rule)
 		}
 	}
+	return ""
 }
 
 func (v *validator) bit(path string, n int) {

@@ -48,3 +48,41 @@ func candidate(base string) string {
 	}
 	return fmt.Sprintf("%s.%s.%d", parts[0], parts[1], n+1)
 }
+
+// Apply normalises o's version (see [NormalizeVersion]), checks it against
+// the ProductVersion rules and returns it; the error names o.Source.
+func (o VersionOverride) Apply() (string, error) {
+	v, err := NormalizeVersion(o.Source, o.Value)
+	if err != nil {
+		return "", err
+	}
+	if msg := versionProblem(v); msg != "" {
+		return "", fmt.Errorf("%s: %s", o.Source, msg)
+	}
+	return v, nil
+}
+
+// ResolveVersion picks the version override of a build: the flag (source
+// "--version") wins over the environment variable MSIFORGE_VERSION; ok is
+// false when neither is set, and the config's product.version stands.
+func ResolveVersion(flag, env string) (o VersionOverride, ok bool) {
+	switch {
+	case strings.TrimSpace(flag) != "":
+		return VersionOverride{Value: flag, Source: "--version"}, true
+	case strings.TrimSpace(env) != "":
+		return VersionOverride{Value: env, Source: "MSIFORGE_VERSION"}, true
+	}
+	return VersionOverride{}, false
+}
+
+// LoadVersion is [LoadWith] with product.version replaced by o: the
+// config may then leave product.version out. The manifest records
+// o.Source ([Config.VersionSource]).
+func LoadVersion(path string, o VersionOverride, opts Options) (*Config, error) {
+	v, err := o.Apply()
+	if err != nil {
+		return nil, err
+	}
+	opts.Version = &VersionOverride{Value: v, Source: o.Source}
+	return LoadWith(path, opts)
+}

@@ -68,7 +68,7 @@ func TestConfig(t *testing.T) {
 			Name:   "payload named in Cyrillic",
 			Setup:  payloadNamed("Файл.txt"),
 			Code:   1,
-			Stderr: []string{`console.payload.x64[1]: "Файл.txt" contains U+0424 (Ф), which the package's code page (Windows-1252, Western European) cannot hold`},
+			Stderr: []string{`console.payload.x64[1]: "Файл.txt" contains U+0424 (Ф), which the package's code page 1252 (Western European) cannot hold`},
 			Out:    []string{},
 		},
 		{

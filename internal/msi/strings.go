@@ -5,6 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // tableMarker starts the (encoded) name of every table stream.
@@ -130,8 +137,10 @@ func (sp *stringPool) lookup(id uint32) (string, error) {
 // decodeCodepage converts bytes in a Windows codepage to UTF-8. It knows
 // the codepages installers use in practice: 0 (the "ANSI" default, read as
 // 1252 like libmsi on a Western locale), 1252, 28591 (Latin-1), 20127
-// (ASCII) and 65001 (UTF-8). Any other codepage works for ASCII text and is
-// an error otherwise, rather than a silent mis-decoding.
+// (ASCII), 65001 (UTF-8) and the other ANSI code pages msiforge builds in
+// (874, 932, 936, 949, 950, 1250-1258; see ansiDecoders). Any other
+// codepage works for ASCII text and is an error otherwise, rather than a
+// silent mis-decoding.
 func decodeCodepage(s string, cp int) (string, error) {
 	ascii := true
 	for i := 0; i < len(s); i++ {
@@ -164,7 +173,26 @@ func decodeCodepage(s string, cp int) (string, error) {
 		}
 		return b.String(), nil
 	}
+	if enc, ok := ansiDecoders[cp]; ok {
+		d, err := enc.NewDecoder().String(s)
+		if err != nil {
+			return "", fmt.Errorf("not valid in codepage %d: %w", cp, err)
+		}
+		return d, nil
+	}
 	return "", fmt.Errorf("codepage %d is not supported for non-ASCII text", cp)
+}
+
+// ansiDecoders are the Windows ANSI code pages besides 1252 that
+// msiforge builds packages in (internal/config.Codepages), decoded with
+// golang.org/x/text (its double-byte tables are the WHATWG Encoding
+// Standard's, which are Microsoft's code pages).
+var ansiDecoders = map[int]encoding.Encoding{
+	874: charmap.Windows874, 932: japanese.ShiftJIS, 936: simplifiedchinese.GBK,
+	949: korean.EUCKR, 950: traditionalchinese.Big5,
+	1250: charmap.Windows1250, 1251: charmap.Windows1251, 1253: charmap.Windows1253,
+	1254: charmap.Windows1254, 1255: charmap.Windows1255, 1256: charmap.Windows1256,
+	1257: charmap.Windows1257, 1258: charmap.Windows1258,
 }
 
 // cp1252 maps bytes 0x80–0x9F of Windows-1252. The five bytes the codepage

@@ -90,7 +90,7 @@ func Sources(c *config.Config, archs []string) ([]Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := render.Parse(templates.FS)
+	tpl, err := Templates(c)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +125,16 @@ func Sources(c *config.Config, archs []string) ([]Source, error) {
 		out = append(out, src)
 	}
 	return out, nil
+}
+
+// Templates parses the embedded templates, replaced by name by the files
+// of the config's templates.dir when it has one.
+func Templates(c *config.Config) (*render.Templates, error) {
+	if c.Templates.Dir == "" {
+		return render.Parse(templates.FS)
+	}
+	dir := c.Path(c.Templates.Dir)
+	return render.ParseOverlay(templates.FS, os.DirFS(dir), "template directory "+dir)
 }
 
 // Render writes one .wxs per target into dir and returns their paths.
@@ -265,7 +275,13 @@ func signedBy(a packaging.Artifact) string {
 // machine, so it does not differ between machines with different test
 // tools.
 func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time, used []string) ([]string, error) {
-	return writeRecords(newManifest(c, arts, doctor.Versions(ctx, run, used), msiforge, epoch), dir)
+	return writeRecords(newManifest(c, arts, doctor.Versions(ctx, run, used), msiforge, epoch), pageOf(c), dir)
+}
+
+// pageOf is the download page's wording from the config (output.page).
+func pageOf(c *config.Config) site.Page {
+	pg := c.Output.Page
+	return site.Page{Title: pg.Title, ConsoleTitle: pg.ConsoleTitle, VSCTitle: pg.VSCTitle}
 }
 
 // newManifest is the manifest of c's release of arts. merge rebuilds the
@@ -283,13 +299,14 @@ func newManifest(c *config.Config, arts []packaging.Artifact, tools map[string]s
 	return m
 }
 
-// writeRecords writes m's manifest.json, SHA256SUMS and index.html into dir.
-func writeRecords(m *manifest.Manifest, dir string) ([]string, error) {
+// writeRecords writes m's manifest.json, SHA256SUMS and index.html (with
+// the headings of pg) into dir.
+func writeRecords(m *manifest.Manifest, pg site.Page, dir string) ([]string, error) {
 	paths, err := m.Write(dir)
 	if err != nil {
 		return paths, err
 	}
-	page, err := site.Render(m)
+	page, err := site.RenderPage(m, pg)
 	if err != nil {
 		return paths, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/safefile"
+	"github.com/msiforge/msiforge/internal/site"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -46,6 +47,9 @@ type ShardManifest struct {
 	Product         manifest.Product      `json:"product"`
 	LintIgnored     []manifest.LintIgnore `json:"lint_ignored,omitempty"`
 	Tools           map[string]string     `json:"tools"`
+	// Page is the download page's wording (output.page), which merge
+	// gives the page it writes; absent when the config sets none.
+	Page *site.Page `json:"page,omitempty"`
 	// Plan is every target key of the release, in plan order; Targets
 	// are this shard's.
 	Plan    []string `json:"plan"`
@@ -139,6 +143,9 @@ func BuildShard(ctx context.Context, run execx.Runner, c *config.Config, opts Op
 			ConfigSHA256: configSHA256, Msiforge: msiforge, SourceDateEpoch: m.Build.SourceDateEpoch,
 			Product: m.Product, LintIgnored: m.LintIgnored, Tools: m.Build.Tools,
 			Plan: plan.Keys(ts), Targets: opts.Targets,
+		}
+		if pg := pageOf(c); pg != (site.Page{}) {
+			sm.Page = &pg
 		}
 		keyOf := map[string]string{}
 		for _, t := range mine {
@@ -290,7 +297,11 @@ func Merge(ctx context.Context, out string, dirs []string, opts Options) (*Resul
 		}
 		m := manifest.New(first.Product, arts, manifest.Build{Msiforge: first.Msiforge, Tools: tools, SourceDateEpoch: first.SourceDateEpoch})
 		m.LintIgnored = first.LintIgnored
-		_, err := writeRecords(m, staging)
+		var pg site.Page
+		if first.Page != nil {
+			pg = *first.Page
+		}
+		_, err := writeRecords(m, pg, staging)
 		return arts, err
 	})
 }

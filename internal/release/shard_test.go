@@ -59,6 +59,8 @@ func TestShardsMergeToTheSameRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The page's wording (output.page) travels in shard.json to merge.
+	cfg.Output.Page.ConsoleTitle = "Desktop app"
 	sum, err := release.ConfigSHA256(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +115,9 @@ func TestShardsMergeToTheSameRelease(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs between the one-machine build and the merged shards", n)
 		}
+	}
+	if page, _ := os.ReadFile(filepath.Join(merged, "index.html")); !bytes.Contains(page, []byte(`<h2 id="console-h">Desktop app</h2>`)) {
+		t.Error("the merged page lacks output.page.console_title")
 	}
 	for _, a := range res.Artifacts {
 		out, err := (execx.OS{}).Run(ctx, execx.Cmd{Name: "osslsigncode", Args: []string{"verify", "-CAfile", certPath, "-in", a.Path}})

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"sort"
 	"strings"
 	"text/template"
 	"unicode/utf8"
@@ -183,6 +184,45 @@ func Parse(fsys fs.FS) (*Templates, error) {
 		return nil, err
 	}
 	return &Templates{t: root}, nil
+}
+
+// ParseOverlay parses base, then every *.tmpl file of over in place of the
+// base template of the same name: a team's own templates (templates.dir,
+// --templates) replace the embedded ones by name. A file of over that
+// names no template of base is an error, so a misspelt name cannot be
+// silently ignored; label names over in messages.
+func ParseOverlay(base, over fs.FS, label string) (*Templates, error) {
+	ts, err := Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	var known []string
+	for _, t := range ts.t.Templates() {
+		if strings.HasSuffix(t.Name(), ".tmpl") {
+			known = append(known, t.Name())
+		}
+	}
+	sort.Strings(known)
+	err = fs.WalkDir(over, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".tmpl") {
+			return err
+		}
+		if ts.t.Lookup(path) == nil {
+			return fmt.Errorf("%s: %s replaces no template msiforge has (they are %s)", label, path, strings.Join(known, ", "))
+		}
+		b, err := fs.ReadFile(over, path)
+		if err != nil {
+			return err
+		}
+		if _, err := ts.t.New(path).Parse(string(b)); err != nil {
+			return fmt.Errorf("%s: parse template: %w", label, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ts, nil
 }
 
 // Render executes the template name with data and checks that the result

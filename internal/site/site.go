@@ -32,6 +32,30 @@ type Data struct {
 	// ReservedNames are Windows' device names (internal/winname), which
 	// the command builder refuses in INSTALLDIR, as install-cmd does.
 	ReservedNames []string `json:"reserved_names"`
+	// Page holds the page's headings (output.page in the config); the
+	// script does not need them.
+	Page Page `json:"-"`
+}
+
+// Page is the wording of the page's headings; an empty field takes its
+// default (see [Page.withDefaults]).
+type Page struct {
+	Title        string `json:"title"`         // the heading, followed by the version; default: the product name
+	ConsoleTitle string `json:"console_title"` // the console section; default "Support console"
+	VSCTitle     string `json:"vsc_title"`     // the VSC section, shown only with VSC packages; default "Virtual smart card (VSC) driver"
+}
+
+func (p Page) withDefaults(product string) Page {
+	if p.Title == "" {
+		p.Title = product
+	}
+	if p.ConsoleTitle == "" {
+		p.ConsoleTitle = "Support console"
+	}
+	if p.VSCTitle == "" {
+		p.VSCTitle = "Virtual smart card (VSC) driver"
+	}
+	return p
 }
 
 // Download is one file on the page.
@@ -106,14 +130,19 @@ func NewData(m *manifest.Manifest) Data {
 	return d
 }
 
-// Render returns the page for m.
-func Render(m *manifest.Manifest) ([]byte, error) {
+// Render returns the page for m, with the default titles.
+func Render(m *manifest.Manifest) ([]byte, error) { return RenderPage(m, Page{}) }
+
+// RenderPage returns the page for m with the titles of p.
+func RenderPage(m *manifest.Manifest, p Page) ([]byte, error) {
 	t, err := template.New("index").Funcs(template.FuncMap{"vscArchs": vscArchs}).Parse(pageTemplate)
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, NewData(m)); err != nil {
+	d := NewData(m)
+	d.Page = p.withDefaults(m.Product.Name)
+	if err := t.Execute(&b, d); err != nil {
 		return nil, fmt.Errorf("render index.html: %w", err)
 	}
 	return b.Bytes(), nil

@@ -26,7 +26,7 @@ func TestCompileFailureNamesTheSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := msi.Compile(context.Background(), execx.OS{}, dir, "x86", "product.wxs", "out.msi")
-	for _, want := range []string{"wixl failed on product.wxs, the WiX source 'msiforge render' writes", "invalid InstallScope value: bogus"} {
+	for _, want := range []string{"compile: wixl crashed (killed by a signal) on the WiX source " + filepath.Join(dir, "product.wxs"), "wixl's last lines:", "invalid InstallScope value: bogus"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to contain %q", err, want)
 		}

@@ -66,6 +66,9 @@ type PackageInfo struct {
 	ProductCode string
 	UpgradeCode string // {GUID}; also the namespace of the derived PackageCode
 	Version     string
+	// Codepage is the code page the package's strings are stored in
+	// (product.language's); 0 means DefaultCodepage.
+	Codepage int
 }
 
 // FixesFunc returns a package's fix-ups, given the derived PackageCode and
@@ -76,7 +79,7 @@ type FixesFunc func(packageCode string, epoch time.Time) []Fix
 func ConsoleJob(job Job) Job {
 	m := job.Model
 	job.Kind = packaging.KindConsoleMSI
-	job.Package = PackageInfo{Arch: m.Arch, WixlArch: m.WixlArch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
+	job.Package = PackageInfo{Arch: m.Arch, WixlArch: m.WixlArch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version, Codepage: m.Codepage}
 	job.Files = append([]wix.File(nil), m.Files...)
 	if m.Icon != nil {
 		icon := *m.Icon
@@ -140,10 +143,15 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		return packaging.Artifact{}, err
 	}
 	tmp := filepath.Join(work, "out.msi")
-	if err := Compile(ctx, run, work, m.WixlArch, "product.wxs", "out.msi"); err != nil {
-		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
+	codepage := m.Codepage
+	if codepage == 0 {
+		codepage = DefaultCodepage
 	}
-	if err := ApplyFixes(ctx, run, tmp, job.Fixes(packageCode, job.Epoch)); err != nil {
+	if err := CompileCodepage(ctx, run, work, m.WixlArch, "product.wxs", "out.msi", codepage); err != nil {
+		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), keepSource(err, job))
+	}
+	fixes := append([]Fix{FixCodepage(codepage)}, job.Fixes(packageCode, job.Epoch)...)
+	if err := ApplyFixes(ctx, run, tmp, fixes); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
 	if job.Check != nil {
@@ -183,23 +191,77 @@ func hashFile(h hash.Hash, name, path string) error {
 	return err
 }
 
-// Compile runs wixl in dir. wixl reports ignored attributes and
+// Compile runs wixl in dir, for a package in DefaultCodepage.
+func Compile(ctx context.Context, run execx.Runner, dir, arch, wxs, out string) error {
+	return CompileCodepage(ctx, run, dir, arch, wxs, out, DefaultCodepage)
+}
+
+// CompileCodepage runs wixl in dir, storing the strings in codepage (see
+// FixCodepage, which must follow). wixl reports ignored attributes and
 // unimplemented features only as warnings on stderr with exit status 0,
 // so any stderr output fails the build.
-func Compile(ctx context.Context, run execx.Runner, dir, arch, wxs, out string) error {
-	res, err := run.Run(ctx, execx.Cmd{Name: "wixl", Args: WixlArgs(arch, wxs, out), Dir: dir})
+func CompileCodepage(ctx context.Context, run execx.Runner, dir, arch, wxs, out string, codepage int) error {
+	env, err := libmsiEnv(codepage)
+	if err != nil {
+		return err
+	}
+	res, err := run.Run(ctx, execx.Cmd{Name: "wixl", Args: WixlArgs(arch, wxs, out), Dir: dir, Env: env})
 	var ee *execx.ExitError
 	if errors.As(err, &ee) {
-		// wixl rarely says where: name the source, which the user can see.
-		return fmt.Errorf("compile: wixl failed on %s, the WiX source 'msiforge render' writes for this package (config values that crash wixl are refused before; please report this one): %w", wxs, err)
+		how := fmt.Sprintf("exited with status %d", ee.Code)
+		if ee.Code < 0 {
+			how = "crashed (killed by a signal)"
+		}
+		return &CompileError{Source: filepath.Join(dir, wxs), How: how, Output: ee.Output}
 	}
 	if err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}
 	if msg := strings.TrimSpace(string(res.Stderr)); msg != "" {
-		return fmt.Errorf("compile: wixl printed warnings, which msiforge treats as errors:\n%s", execx.Tail(msg, 20))
+		return &CompileError{Source: filepath.Join(dir, wxs), How: "printed warnings, which msiforge treats as errors", Output: execx.Tail(msg, 20)}
 	}
 	return nil
+}
+
+// CompileError is a wixl failure. Source is the WiX source wixl read;
+// Build copies it to a place that outlives the build (Kept) so the user
+// can look at what crashed wixl.
+type CompileError struct {
+	Source string
+	Kept   string // the kept copy of Source; "" when it could not be kept
+	How    string // "exited with status 1", "crashed (killed by a signal)", ...
+	Output string // wixl's last lines
+}
+
+func (e *CompileError) Error() string {
+	src := e.Source
+	if e.Kept != "" {
+		src = e.Kept + " (kept for you; payload paths in it are relative to the build directory, as 'msiforge render' writes them)"
+	}
+	msg := fmt.Sprintf("compile: wixl %s on the WiX source %s; config values known to break wixl are refused before it runs, so with your own templates (templates.dir, --templates) look there first, and with msiforge's this is a bug: please report it with that file", e.How, src)
+	if e.Output != "" {
+		msg += "\nwixl's last lines:\n" + e.Output
+	}
+	return msg
+}
+
+// keepSource copies the source of a failed compile out of the build
+// directory, which is removed, into a new directory under the system's
+// temporary directory, and names it in the error.
+func keepSource(err error, job Job) error {
+	var ce *CompileError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	dir, derr := os.MkdirTemp("", "msiforge-wixl-")
+	if derr != nil {
+		return err
+	}
+	kept := filepath.Join(dir, strings.TrimSuffix(filepath.Base(job.Out), filepath.Ext(job.Out))+".wxs")
+	if os.WriteFile(kept, job.Source, 0o644) == nil {
+		ce.Kept = kept
+	}
+	return err
 }
 
 // WixlArgs is wixl's argv: arch lower-case (wixl rejects "X64").

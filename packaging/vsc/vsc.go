@@ -60,7 +60,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	}
 	return msi.Build(ctx, run, msi.Job{
 		Kind:        Kind(m.Role),
-		Package:     msi.PackageInfo{Arch: m.Arch, WixlArch: m.WixlArch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version},
+		Package:     msi.PackageInfo{Arch: m.Arch, WixlArch: m.WixlArch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version, Codepage: m.Codepage},
 		Files:       append(m.Files(), m.Helper), // the helper is staged (and signed) for the Binary table
 		Fixes:       func(packageCode string, epoch time.Time) []msi.Fix { return Fixes(m, packageCode, epoch) },
 		Source:      job.Source,
