@@ -83,6 +83,9 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 	rec := &execx.Recorder{Runner: run}
 	bopts := opts
 	bopts.OutDir = p.Staging()
+	// Targets whose inputs did not change are reused from the release
+	// in dir (uptodate.go), and published below like fresh ones.
+	bopts.keys = newKeying(ctx, run, c, opts, ts, dir, msiforge)
 	arts, err := Build(ctx, rec, c, bopts)
 	if err != nil {
 		return nil, err
@@ -92,7 +95,8 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 			return nil, err
 		}
 	}
-	if _, err := Record(ctx, run, c, arts, p.Staging(), msiforge, opts.Epoch, rec.Tools()); err != nil {
+	tools := toolVersions(ctx, run, bopts.keys, rec.Tools())
+	if _, err := writeRecords(newManifest(c, arts, tools, msiforge, opts.Epoch), pageOf(c), p.Staging()); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -61,6 +61,14 @@ type Options struct {
 	// Clean removes the files an earlier build wrote into the output
 	// directory that this release does not have (build --clean).
 	Clean bool
+	// Force rebuilds every target even when the output directory holds
+	// it up to date (build --force); build keys are still recorded.
+	Force bool
+
+	// keys is the up-to-date check (uptodate.go), which Release and
+	// BuildShard set up; nil (Build called alone) builds everything and
+	// records no build keys.
+	keys *keying
 }
 
 func (o Options) verbose(msg string) {
@@ -221,44 +229,105 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 	var arts []packaging.Artifact
 	for _, s := range srcs {
 		out := filepath.Join(dir, s.Target.File)
-		opts.progress("building %s", s.Target.File)
 		epoch := opts.Epoch
 		if epoch.IsZero() {
 			epoch = packaging.DefaultEpoch
 		}
 		var a packaging.Artifact
-		// Every MSI is linted after the fix-ups and before signing (issue 16).
-		lintGate := func(path string) error { return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose) }
-		if s.VSC != nil {
-			a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
-				Check: func(_ context.Context, path string) error { return lintGate(path) }})
-		} else {
-			a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
-				Check: func(_ context.Context, path string) error {
-					if err := lintGate(path); err != nil {
-						return err
-					}
-					// Omitted properties must take the config's defaults.
-					return check.Build(path, matrix.Defaults{RunAtStartup: s.Model.Defaults.RunAtStartup, ShouldAutoUpdate: s.Model.Defaults.ShouldAutoUpdate})
-				}})
+		// Up to date: the previous release's MSI (and then its EXE) is
+		// reused when its build key is the same (uptodate.go).
+		msiKey, reused := "", false
+		if opts.keys != nil {
+			if msiKey, err = opts.keys.msiKey(s); err != nil {
+				return arts, err
+			}
+			a, reused = opts.keys.reuse(opts, s.Target.File, msiKey, dir, reusedMSI(s), msiTools(s))
 		}
-		if err != nil {
-			return arts, err
+		if !reused {
+			if a, err = buildMSI(ctx, run, c, opts, s, out, epoch); err != nil {
+				return arts, err
+			}
+			a.BuildKey = msiKey
 		}
-		opts.progress("built %s (%s, %d bytes%s)", s.Target.File, a.Arch, a.Size, signedBy(a))
 		arts = append(arts, a)
 		if s.Target.EXE == "" {
 			continue
 		}
+		var e packaging.Artifact
+		exeKey, exeReused := "", false
+		if opts.keys != nil {
+			exeKey = opts.keys.exeKey(s, msiKey)
+			// An EXE wraps its MSI: a rebuilt MSI means a rebuilt EXE.
+			if reused {
+				e, exeReused = opts.keys.reuse(opts, s.Target.EXE, exeKey, dir, reusedEXE(s), exe.Tools)
+			}
+		}
+		if exeReused {
+			arts = append(arts, e)
+			continue
+		}
 		opts.progress("building %s", s.Target.EXE)
-		e, err := exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer})
+		e, err = exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer})
 		if err != nil {
 			return arts, err
 		}
+		e.BuildKey = exeKey
 		opts.progress("built %s (%s, %d bytes%s)", s.Target.EXE, e.Arch, e.Size, signedBy(e))
 		arts = append(arts, e)
 	}
 	return arts, nil
+}
+
+// buildMSI builds s's MSI into out.
+func buildMSI(ctx context.Context, run execx.Runner, c *config.Config, opts Options, s Source, out string, epoch time.Time) (packaging.Artifact, error) {
+	opts.progress("building %s", s.Target.File)
+	var a packaging.Artifact
+	var err error
+	// Every MSI is linted after the fix-ups and before signing (issue 16).
+	lintGate := func(path string) error { return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose) }
+	if s.VSC != nil {
+		a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
+			Check: func(_ context.Context, path string) error { return lintGate(path) }})
+	} else {
+		a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
+			Check: func(_ context.Context, path string) error {
+				if err := lintGate(path); err != nil {
+					return err
+				}
+				// Omitted properties must take the config's defaults.
+				return check.Build(path, matrix.Defaults{RunAtStartup: s.Model.Defaults.RunAtStartup, ShouldAutoUpdate: s.Model.Defaults.ShouldAutoUpdate})
+			}})
+	}
+	if err != nil {
+		return a, err
+	}
+	opts.progress("built %s (%s, %d bytes%s)", s.Target.File, a.Arch, a.Size, signedBy(a))
+	return a, nil
+}
+
+// reusedMSI is the artifact s's MSI build returns, less what only the
+// file says (size, hashes, signature, PackageCode).
+func reusedMSI(s Source) packaging.Artifact {
+	if s.VSC != nil {
+		m := s.VSC
+		return packaging.Artifact{Kind: vsc.Kind(m.Role), Arch: m.Arch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
+	}
+	m := s.Model
+	return packaging.Artifact{Kind: packaging.KindConsoleMSI, Arch: m.Arch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
+}
+
+// reusedEXE is reusedMSI for s's EXE.
+func reusedEXE(s Source) packaging.Artifact {
+	m := s.Model
+	return packaging.Artifact{Kind: packaging.KindConsoleEXE, Arch: m.Arch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
+}
+
+// msiTools are the tools building s's MSI runs.
+func msiTools(s Source) []string {
+	if s.VSC != nil {
+		return vsc.Tools
+	}
+	return msi.Tools
 }
 
 func signedBy(a packaging.Artifact) string {
