@@ -107,7 +107,7 @@ func loadPrevious(dir string) *uptodate.Previous {
 	}
 	if sm, err := readShard(real); err == nil {
 		for _, a := range sm.Artifacts {
-			entries = append(entries, manifest.Artifact{File: a.Path, Size: a.Size, SHA256: a.SHA256, Signed: a.Signature != nil, BuildKey: a.BuildKey})
+			entries = append(entries, manifest.Artifact{File: a.Path, Size: a.Size, SHA256: a.SHA256, PackageCode: a.PackageCode, Signed: a.Signature != nil, BuildKey: a.BuildKey})
 		}
 	}
 	if len(entries) == 0 {
