@@ -19,6 +19,7 @@ import (
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/safefile"
+	"github.com/msiforge/msiforge/internal/uptodate"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -86,6 +87,9 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 	// Targets whose inputs did not change are reused from the release
 	// in dir (uptodate.go), and published below like fresh ones.
 	bopts.keys = newKeying(ctx, run, c, opts, ts, dir, msiforge)
+	if bopts.keys.prev != nil {
+		bopts.keys.prev.Hash = p.hashOf
+	}
 	arts, err := Build(ctx, rec, c, bopts)
 	if err != nil {
 		return nil, err
@@ -485,6 +489,22 @@ func (p *Publication) wrote(ours map[string]*manifest.Artifact, e os.DirEntry) b
 		p.hashes[key] = sum
 	}
 	return sum == a.SHA256
+}
+
+// hashOf returns the SHA-256 and size of the file at path: the hash
+// Begin computed of the output directory's file of that name when path
+// (a hard link to it, see uptodate.go) still has its size and time.
+func (p *Publication) hashOf(path string) (string, int64, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "", 0, err
+	}
+	if fi.Mode().IsRegular() {
+		if sum, ok := p.hashes[fmt.Sprintf("%s\x00%d\x00%d", filepath.Base(path), fi.Size(), fi.ModTime().UnixNano())]; ok {
+			return sum, fi.Size(), nil
+		}
+	}
+	return uptodate.HashFile(path)
 }
 
 // shardFiles reads dir's shard.json (build --shard) and returns the files
