@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/msiforge/msiforge/internal/config"
@@ -49,7 +51,7 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 	}
 	k := &keying{env: uptodate.Env{
 		Msiforge: msiforge + " " + uptodate.Self(),
-		Tools:    doctor.Versions(ctx, run, Tools(ts)),
+		Tools:    probeVersions(ctx, run, Tools(ts)),
 		Epoch:    epoch, Cert: "none", SignPayload: opts.SignPayload && opts.Signer != nil,
 	}}
 	ignored := c.Lint.IgnoredRules()
@@ -88,6 +90,27 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 	}
 	k.prev = prev
 	return k
+}
+
+// probeVersions is doctor.Versions with the tools asked side by side: on
+// a no-op rebuild, starting them one after another is a good part of
+// the time.
+func probeVersions(ctx context.Context, run execx.Runner, tools []string) map[string]string {
+	out := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, t := range tools {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := doctor.Versions(ctx, run, []string{t})
+			mu.Lock()
+			maps.Copy(out, v)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // loadPrevious reads the release (manifest.json) or shard (shard.json) in

@@ -366,3 +366,39 @@ func sha256File(t *testing.T, path string) (string, int64) {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), int64(len(b))
 }
+
+// BenchmarkNoopRebuild measures a no-op rebuild of the whole example
+// release (three architectures, console and VSC packages, signed) and
+// reports it as a percentage of a full build (--force) of the same
+// release: the target is at most 5 %. The payload is the
+// placeholder one, so the MSIs are small; scripts/bench-noop.sh measures
+// the msiforge binary on the real example payload.
+func BenchmarkNoopRebuild(b *testing.B) {
+	testutil.NeedTool(b, "wixl", "msibuild", "makensis", "go")
+	c := testutil.LoadExampleWithVSC(b)
+	k := testutil.NewDevKey(b, b.TempDir(), "msiforge bench")
+	s, err := sign.LoadPEM(k.CertPath, k.KeyPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := release.Options{OutDir: filepath.Join(b.TempDir(), "dist"), Signer: release.NewSigner(s), SignPayload: true}
+	build := func(force bool) time.Duration {
+		o := opts
+		o.Force = force
+		start := time.Now()
+		if _, err := release.Release(context.Background(), execx.OS{}, c, o, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	build(false)
+	full := build(true)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		build(false)
+	}
+	b.StopTimer()
+	noop := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(100*noop.Seconds()/full.Seconds(), "%-of-full")
+	b.ReportMetric(full.Seconds(), "full-s")
+}
