@@ -24,8 +24,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,9 +108,9 @@ func HashFile(path string) (string, int64, error) {
 
 // Env is what every key of one build shares.
 type Env struct {
-	// Msiforge identifies the msiforge that builds: its version and the
-	// SHA-256 of its executable (Self), so a rebuilt msiforge with the
-	// same version string (a development build) does not reuse.
+	// Msiforge identifies the msiforge that builds: its version and
+	// Self, so a rebuilt msiforge with the same version string (a
+	// development build) does not reuse.
 	Msiforge string
 	// Tools are the versions of the external tools, by name (the
 	// manifest's build.tools); a key covers the tools its artifact needs.
@@ -145,21 +147,63 @@ var self struct {
 	id   string
 }
 
-// Self returns the SHA-256 of the running executable, or "unknown" when
-// it cannot be read (then every build key of this msiforge still matches
-// only its own version string's).
+// Self identifies the running msiforge beyond its version string. A
+// binary built from a clean checkout is identified by what the Go build
+// info records (module, revision, Go version, build settings such as
+// -ldflags, dependencies with their checksums), which determines it; any
+// other (a modified checkout, a test binary, no build info) by the
+// SHA-256 of its executable, which takes a read of the whole file, or
+// "unknown" when that cannot be read.
 func Self() string {
 	self.once.Do(func() {
+		if id, ok := cleanBuild(); ok {
+			self.id = id
+			return
+		}
 		self.id = "unknown"
 		p, err := os.Executable()
 		if err != nil {
 			return
 		}
 		if sum, _, err := HashFile(p); err == nil {
-			self.id = sum
+			self.id = "executable " + sum
 		}
 	})
 	return self.id
+}
+
+// cleanBuild describes a binary built from a clean version-control
+// checkout by its build info.
+func cleanBuild() (string, bool) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", false
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" || modified != "false" {
+		return "", false
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "build %s %s@%s", bi.GoVersion, bi.Main.Path, bi.Main.Version)
+	for _, s := range bi.Settings {
+		fmt.Fprintf(&b, " %s=%q", s.Key, s.Value)
+	}
+	for _, d := range bi.Deps {
+		fmt.Fprintf(&b, " %s@%s/%s", d.Path, d.Version, d.Sum)
+		if d.Replace != nil {
+			fmt.Fprintf(&b, "=>%s@%s/%s", d.Replace.Path, d.Replace.Version, d.Replace.Sum)
+		}
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return "build " + hex.EncodeToString(sum[:]), true
 }
 
 // Previous is the release an output directory holds: the files a build
