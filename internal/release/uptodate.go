@@ -39,6 +39,11 @@ type keying struct {
 	// reusedTools are the tools the reused artifacts were built with,
 	// which the manifest lists as a fresh build's does.
 	reusedTools []string
+	// sums are the payload files' SHA-256 by path: the VSC packages of
+	// both roles share their driver and service files. mu guards sums
+	// and reusedTools.
+	mu   sync.Mutex
+	sums map[string]string
 }
 
 // newKeying sets up the up-to-date check of a build of ts into dir (the
@@ -49,11 +54,16 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 	if epoch.IsZero() {
 		epoch = packaging.DefaultEpoch
 	}
+	// Identifying this msiforge may read its executable: meanwhile, the
+	// tools are asked their versions.
+	self := make(chan string, 1)
+	go func() { self <- uptodate.Self() }()
+	tools := probeVersions(ctx, run, Tools(ts))
 	k := &keying{env: uptodate.Env{
-		Msiforge: msiforge + " " + uptodate.Self(),
-		Tools:    probeVersions(ctx, run, Tools(ts)),
+		Msiforge: msiforge + " " + <-self,
+		Tools:    tools,
 		Epoch:    epoch, Cert: "none", SignPayload: opts.SignPayload && opts.Signer != nil,
-	}}
+	}, sums: map[string]string{}}
 	ignored := c.Lint.IgnoredRules()
 	slices.Sort(ignored)
 	for _, ig := range ignored {
@@ -168,12 +178,32 @@ func (k *keying) msiKey(s Source) (string, error) {
 		return "", err
 	}
 	for _, f := range payloadFiles(s) {
-		if err := key.File("payload "+f.Source, f.Path); err != nil {
-			return "", err
+		sum, err := k.sum(f.Path)
+		if err != nil {
+			return "", fmt.Errorf("build key of %s: payload %s: %w", s.Target.File, f.Path, err)
 		}
+		key.String("payload "+f.Source, sum)
 	}
 	k.env.Add(key, tools)
 	return key.Sum(), nil
+}
+
+// sum returns the SHA-256 of the payload file at path, once per build.
+func (k *keying) sum(path string) (string, error) {
+	k.mu.Lock()
+	sum, ok := k.sums[path]
+	k.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	sum, _, err := uptodate.HashFile(path)
+	if err != nil {
+		return "", err
+	}
+	k.mu.Lock()
+	k.sums[path] = sum
+	k.mu.Unlock()
+	return sum, nil
 }
 
 // exeKey is the build key of s's EXE, which wraps the MSI of msiKey.
@@ -218,11 +248,13 @@ func (k *keying) reuse(opts Options, name, key, dir string, a packaging.Artifact
 	if a.Kind != packaging.KindConsoleEXE {
 		a.PackageCode = e.PackageCode // derived from the package's content
 	}
+	k.mu.Lock() // targets may be checked side by side
 	for _, t := range tools {
 		if !slices.Contains(k.reusedTools, t) {
 			k.reusedTools = append(k.reusedTools, t)
 		}
 	}
+	k.mu.Unlock()
 	opts.progress("up to date: %s", name)
 	return a, true
 }
