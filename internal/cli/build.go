@@ -146,7 +146,7 @@ what they produce.`,
 					return err
 				}
 				defer b.Close()
-				opts.Signer, opts.SignPayload = release.Signer{B: b}, *c.Signing.SignPayload
+				opts.Signer, opts.SignPayload = release.Signer{B: b, Settings: release.SigningSettings(keys)}, *c.Signing.SignPayload
 			}
 			var res *release.Result
 			if shard != "" {

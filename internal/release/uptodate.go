@@ -87,6 +87,9 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 			k.env.Cert = hex.EncodeToString(sum[:])
 			k.check = s.verifyReused
 		}
+		for _, x := range s.Settings {
+			k.env.Extra = append(k.env.Extra, "signing "+x)
+		}
 	default:
 		k.env.Cert, why = "unknown", "the signer cannot verify a reused artifact"
 	}

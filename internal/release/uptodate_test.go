@@ -241,6 +241,11 @@ func TestUpToDateInputs(t *testing.T) {
 		{"config string of the representative package", func() { c.VSC.Representative.DisplayName = "Remote Support VSC Representative (test)" }, sorted(upRep)},
 		{"config string of the console", func() { c.Product.HelpURL = "https://support.example.com/help2" }, sorted(upMSI, upEXE)},
 		{"epoch", func() { opts.Epoch = time.Unix(1700000000, 0).UTC() }, upAll},
+		{"signing settings", func() {
+			s := opts.Signer.(release.Signer)
+			s.Settings = release.SigningSettings(sign.KeySource{PageHashes: true})
+			opts.Signer = s
+		}, upAll},
 		{"certificate", func() { opts.Signer = upSigner(t, "msiforge up-to-date test 2") }, upAll},
 		{"unsigned", func() { opts.Signer = nil }, upAll},
 	} {
