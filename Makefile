@@ -57,8 +57,10 @@ demo: deps build payload
 	$(BIN) catalog $(VSC_EXAMPLE)/driver/vscsample.inf -o .work/vscsample.cat --cert $(DEVCERT)/cert.pem --key $(DEVCERT)/key.pem
 	$(BIN) verify --roots $(DEVCERT)/cert.pem .work/vscsample.cat --inf $(VSC_EXAMPLE)/driver/vscsample.inf --sys $(VSC_EXAMPLE)/driver/vscsample.sys
 
+# The Wine scenario packages run for minutes each on two busy cores; the
+# default 10-minute per-package timeout is too tight for them.
 test: deps-test payload relic
-	$(GO) test ./...
+	$(GO) test -timeout 40m ./...
 
 # relic builds the stock relic signing server the remote-signing tests run
 # (`relic serve`), once, into ~/.cache/msiforge/tools (MSIFORGE_TOOLS).
