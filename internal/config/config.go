@@ -24,20 +24,35 @@ var Architectures = []string{"x86", "x64", "arm64"}
 
 // Config is the whole of msiforge.yaml.
 type Config struct {
-	Version       int      `yaml:"version"`
-	Product       Product  `yaml:"product"`
-	Console       Console  `yaml:"console"`
+	// Version is the config format's version: 1.
+	Version int `yaml:"version" jsonschema:"required"`
+	// Product describes the product as Windows Installer shows it.
+	Product Product `yaml:"product" jsonschema:"required"`
+	// Console describes the support console package: its program, its
+	// files per architecture, its shortcut and the defaults of its public
+	// properties.
+	Console Console `yaml:"console"`
+	// Architectures are the Windows architectures to build (x86, x64,
+	// arm64; amd64, 386, i386, aarch64 are read as their names).
 	Architectures []string `yaml:"architectures"`
-	Output        Output   `yaml:"output"`
-	Signing       Signing  `yaml:"signing"`
-	VSC           *VSC     `yaml:"vsc"`  // the VSC driver packages; nil: none (vsc.go)
-	Lint          Lint     `yaml:"lint"` // the lint rules build accepts (lint.go)
+	// Output names what build writes: the directory, the file-name stem
+	// and the download page's headings.
+	Output Output `yaml:"output"`
+	// Signing configures Authenticode signing; without it, builds are
+	// unsigned. Passwords and PINs never appear here, only where to read
+	// them.
+	Signing Signing `yaml:"signing"`
+	// VSC describes the virtual smart card driver packages; absent:
+	// none.
+	VSC *VSC `yaml:"vsc"`
+	// Lint lists the lint rules a build accepts, each with its reason
+	// (msiforge lint --list shows the rules).
+	Lint Lint `yaml:"lint"`
 	// Artifacts names where payloads come from besides console.payload:
-	// a GoReleaser dist directory (goreleaser.go).
+	// a GoReleaser dist directory.
 	Artifacts Artifacts `yaml:"artifacts"`
 
-	// Templates replaces embedded templates with the user's own (see
-	// [Templates]).
+	// Templates replaces embedded templates with the team's own.
 	Templates Templates `yaml:"templates"`
 
 	// Dir is the directory of the config file; relative paths in the
@@ -69,14 +84,17 @@ type Templates struct {
 
 // Product describes the product as Windows Installer shows it.
 type Product struct {
-	Name         string `yaml:"name"`         // ProductName, ≤ 63 characters
-	Manufacturer string `yaml:"manufacturer"` // Manufacturer; also the vendor folder and registry key
-	Version      string `yaml:"version"`      // ProductVersion major.minor.build
-	UpgradeCode  string `yaml:"upgrade_code"` // GUID, never changes between releases
-	Description  string `yaml:"description"`  // optional summary-info comment
-	Icon         string `yaml:"icon"`         // optional .ico for Add/Remove Programs and the shortcut
-	HelpURL      string `yaml:"help_url"`     // optional ARPHELPLINK
-	AboutURL     string `yaml:"about_url"`    // optional ARPURLINFOABOUT
+	Name         string `yaml:"name" jsonschema:"required"`         // ProductName, at most 63 characters; also the folder under the manufacturer's
+	Manufacturer string `yaml:"manufacturer" jsonschema:"required"` // Manufacturer; also the vendor folder and registry key
+	// ProductVersion, major.minor.build: major and minor at most 255,
+	// build at most 65535. Required unless build --version,
+	// MSIFORGE_VERSION or artifacts.goreleaser gives it.
+	Version     string `yaml:"version"`
+	UpgradeCode string `yaml:"upgrade_code" jsonschema:"required"` // a GUID that never changes between releases ('msiforge guid' prints a new one)
+	Description string `yaml:"description"`                        // optional summary-info comment
+	Icon        string `yaml:"icon"`                               // optional .ico for Add/Remove Programs and the shortcut
+	HelpURL     string `yaml:"help_url"`                           // optional ARPHELPLINK
+	AboutURL    string `yaml:"about_url"`                          // optional ARPURLINFOABOUT
 	// Language is the package's language: a Windows language identifier
 	// (LCID) such as 1033 (English, United States), 1036 (French) or 1041
 	// (Japanese); default 1033. It sets ProductLanguage, the summary
@@ -244,7 +262,7 @@ func ParseWith(data []byte, name, dir string, o Options) (*Config, error) {
 	}
 	sh := &shape{paths: map[int]string{}, types: map[int]reflect.Type{}}
 	sh.walk(root, reflect.TypeOf(Config{}), "")
-	errs := sh.errs
+	errs := append(sh.errs, normalizeArchs(root)...)
 
 	// The version first: a config from a newer msiforge gets a useful
 	// message rather than a list of unknown fields.

@@ -214,7 +214,7 @@ func (c *Config) validateVSCFiles(v *validator, base string, p *VSCPackage) {
 	for _, arch := range sortedKeys(p.Files) {
 		path := base + ".files." + arch
 		if !isArch(arch) {
-			v.addf(path, "%q is not one of %s", arch, strings.Join(Architectures, ", "))
+			v.addf(path, "%s", archProblem(arch))
 			continue
 		}
 		f := p.Files[arch]
