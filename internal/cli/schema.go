@@ -48,7 +48,7 @@ checks more (that files exist, that a payload holds the executable).`,
 					return writeSchema(env, s.schema())
 				}
 			}
-			return &usageError{fmt.Errorf("no schema %q (known: config, manifest, lint; see 'msiforge schema --help')", args[0])}
+			return &usageError{fmt.Errorf("no schema %q (known: config, manifest, lint)", args[0])}
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,5 +59,50 @@ func TestConfigArchAliases(t *testing.T) {
 	_, err = config.Parse([]byte(dup), "msiforge.yaml", dir(t))
 	if want := "msiforge.yaml:11: console.payload.amd64: is another name of x64, which line 10 gives already; give it once"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// TestParseEveryProblemSortedByLine: unknown keys, type errors, duplicate
+// keys, aliases given twice and rule violations all come out of one run,
+// in line order (issue 15).
+func TestParseEveryProblemSortedByLine(t *testing.T) {
+	y := strings.Replace(good, "  version: 1.4.2\n", "  version: 1.4.2.7\n", 1)                 // line 5: rule
+	y = strings.Replace(y, "  executable: Console.exe\n", "  executable: [Console.exe]\n", 1)   // line 8: type
+	y = strings.Replace(y, "    x86: [bin/Console.exe]\n", "    amd64: [bin/Console.exe]\n", 1) // line 11: alias twice
+	y += "  colour: blue\n"                                                                     // line 12: unknown key
+	y += "output:\n  name: my console\n"                                                        // line 14: rule
+	y += "architectures: [x64, x46]\n"                                                          // line 15: rule
+	y += "product: {}\n"                                                                        // line 16: duplicate
+	_, err := config.Parse([]byte(y), "msiforge.yaml", dir(t))
+	ve, ok := err.(*config.ValidationError)
+	if !ok {
+		t.Fatalf("err = %v", err)
+	}
+	want := []string{
+		"msiforge.yaml:5: product.version:",
+		"msiforge.yaml:8: console.executable: is a list",
+		"msiforge.yaml:11: console.payload.amd64: is another name of x64",
+		`msiforge.yaml:12: console.colour: unknown key "colour"`,
+		"msiforge.yaml:14: output.name:",
+		`msiforge.yaml:15: architectures[1]: "x46" is not one of x86, x64, arm64`,
+		`msiforge.yaml:16: product: the key "product" is given twice`,
+	}
+	got := ve.Problems
+	i := 0
+	for _, p := range got {
+		if i < len(want) && strings.Contains(p, want[i]) {
+			i++
+		}
+	}
+	if i != len(want) {
+		t.Errorf("problems, in order, lack %q:\n%s", want[i], strings.Join(got, "\n"))
+	}
+	last := 0
+	for _, p := range got {
+		var line int
+		if _, err := fmt.Sscanf(strings.TrimSpace(p), "msiforge.yaml:%d:", &line); err != nil || line < last {
+			t.Errorf("not sorted by line: %q after line %d", p, last)
+		}
+		last = line
 	}
 }

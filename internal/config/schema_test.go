@@ -146,3 +146,12 @@ func TestSchemaRefusesBadCases(t *testing.T) {
 		}
 	}
 }
+
+// TestStarterModeline: the starter's first line points the YAML language
+// server at the schema file init writes beside it.
+func TestStarterModeline(t *testing.T) {
+	first, _, _ := strings.Cut(string(config.NewStarter(config.NewUpgradeCode())), "\n")
+	if want := "# yaml-language-server: $schema=" + config.SchemaFile; first != want {
+		t.Errorf("first line %q, want %q", first, want)
+	}
+}
