@@ -32,8 +32,9 @@ type Config struct {
 	// files per architecture, its shortcut and the defaults of its public
 	// properties.
 	Console Console `yaml:"console"`
-	// Architectures are the Windows architectures to build (x86, x64,
-	// arm64; amd64, 386, i386, aarch64 are read as their names).
+	// Architectures are the Windows architectures to build: x86, x64,
+	// arm64 (amd64 and x86_64 are read as x64; 386, i386 and i686 as x86;
+	// aarch64 as arm64); default [x86, x64]. Each needs a payload.
 	Architectures []string `yaml:"architectures"`
 	// Output names what build writes: the directory, the file-name stem
 	// and the download page's headings.
@@ -111,7 +112,8 @@ type Console struct {
 	Executable string `yaml:"executable"`
 	// Payload lists the files installed into INSTALLDIR, per architecture.
 	Payload map[string][]string `yaml:"payload"`
-	// Shortcut is the Start-menu shortcut name; "" means the product name.
+	// Shortcut is the console's Start-menu shortcut: on by default, named
+	// after the product.
 	Shortcut Shortcut `yaml:"shortcut"`
 	// Defaults are the values the public properties take when msiexec is
 	// not given them.
@@ -122,20 +124,20 @@ type Console struct {
 
 // Shortcut configures the Start-menu shortcut to the console.
 type Shortcut struct {
-	Enabled *bool  `yaml:"enabled"` // default true
-	Name    string `yaml:"name"`    // default: product name
+	Enabled *bool  `yaml:"enabled"` // whether the install creates the shortcut; default true
+	Name    string `yaml:"name"`    // the shortcut's name; default: product.name
 }
 
 // Defaults are the defaults of the console MSI's public properties.
 type Defaults struct {
-	RunAtStartup     *int `yaml:"run_at_startup"`     // RUNATSTARTUP, 0 or 1
-	ShouldAutoUpdate *int `yaml:"should_auto_update"` // SHOULDAUTOUPDATE, 0 or 1
+	RunAtStartup     *int `yaml:"run_at_startup"`     // RUNATSTARTUP's default, 0 or 1 (default 0): 1 starts the console each time the computer starts
+	ShouldAutoUpdate *int `yaml:"should_auto_update"` // SHOULDAUTOUPDATE's default, 0 or 1 (default 0): 1 lets a per-user console update itself when the support site is upgraded
 }
 
 // Output names what build writes.
 type Output struct {
-	Dir  string `yaml:"dir"`  // default "dist"
-	Name string `yaml:"name"` // file name stem; default: the product name in lower-case with dashes
+	Dir  string `yaml:"dir"`  // the directory build writes the release to, relative to the config file; default "dist"
+	Name string `yaml:"name"` // the artifacts' file-name stem (NAME-VERSION-ARCH.msi); default: product.name in lower case with dashes
 	// Page is the wording of the download page (index.html).
 	Page Page `yaml:"page"`
 }
@@ -156,41 +158,41 @@ type Page struct {
 }
 
 // Signing configures Authenticode signing. Empty means unsigned builds.
-// Passwords never appear here: only where to read them.
+// Passwords never appear here: only where to read them. The key comes
+// from one source: a key file (key with cert, or pkcs12), a PKCS#11 token,
+// a relic server or a command; cert may also name the chain of a pkcs11
+// key, or the certificate a command signs with.
 type Signing struct {
 	Cert         string   `yaml:"cert"`          // PEM certificate chain, signing certificate first
-	Key          string   `yaml:"key"`           // PEM private key
-	PKCS12       string   `yaml:"pkcs12"`        // instead of cert and key
-	PasswordEnv  string   `yaml:"password_env"`  // environment variable holding the PKCS#12 password
-	PasswordFile string   `yaml:"password_file"` // file holding it
-	Timestamp    []string `yaml:"timestamp"`     // RFC 3161 authority URLs, tried in order
-	PageHashes   bool     `yaml:"page_hashes"`   // page hashes in PE signatures
+	Key          string   `yaml:"key"`           // PEM private key of cert (with cert)
+	PKCS12       string   `yaml:"pkcs12"`        // PKCS#12 (.p12/.pfx) file holding the key and its chain, instead of cert and key
+	PasswordEnv  string   `yaml:"password_env"`  // environment variable holding the password of pkcs12 or of an encrypted key
+	PasswordFile string   `yaml:"password_file"` // file holding the password of pkcs12 or of an encrypted key
+	Timestamp    []string `yaml:"timestamp"`     // RFC 3161 timestamp authority URLs, tried in order (not with remote or command)
+	PageHashes   bool     `yaml:"page_hashes"`   // add page hashes to PE signatures (not with command)
 	SignPayload  *bool    `yaml:"sign_payload"`  // sign the payload's PE files too (default true)
 
-	// Keys that live elsewhere; at most one of these, and then no key or
-	// pkcs12 (cert may name the chain of a pkcs11 key, or the certificate
-	// a command signs with).
-	PKCS11  *PKCS11  `yaml:"pkcs11"`  // a key on a PKCS#11 token (cgo builds)
-	Remote  *Remote  `yaml:"remote"`  // a key on a relic signing server
-	Command []string `yaml:"command"` // an external signer: argv with ${artifact}
+	PKCS11  *PKCS11  `yaml:"pkcs11"`  // a key on a PKCS#11 token (cgo builds), instead of key or pkcs12
+	Remote  *Remote  `yaml:"remote"`  // a key on a relic signing server, instead of a key file
+	Command []string `yaml:"command"` // an external signer, instead of a key: its argv, with ${artifact} where the file to sign goes
 }
 
 // PKCS11 names a private key on a PKCS#11 token. The PIN is read from an
 // environment variable or a file, never written here.
 type PKCS11 struct {
-	Module   string `yaml:"module"`    // the token's PKCS#11 library
-	Token    string `yaml:"token"`     // token label
-	KeyLabel string `yaml:"key_label"` // CKA_LABEL of the private key
-	KeyID    string `yaml:"key_id"`    // or its CKA_ID, hex
-	PinEnv   string `yaml:"pin_env"`   // environment variable holding the user PIN
-	PinFile  string `yaml:"pin_file"`  // or a file holding it
+	Module   string `yaml:"module"`    // the token's PKCS#11 library (a .so file)
+	Token    string `yaml:"token"`     // the token's label
+	KeyLabel string `yaml:"key_label"` // the private key's CKA_LABEL (or key_id)
+	KeyID    string `yaml:"key_id"`    // the private key's CKA_ID, hex (or key_label)
+	PinEnv   string `yaml:"pin_env"`   // environment variable holding the user PIN (or pin_file)
+	PinFile  string `yaml:"pin_file"`  // file holding the user PIN (or pin_env)
 }
 
 // Remote names a key on a stock relic signing server (relic serve). Empty
 // fields come from RELIC_URL, RELIC_CACERT, RELIC_CLIENT_CERT and
 // RELIC_CLIENT_KEY, as for relic's own client.
 type Remote struct {
-	URL        string `yaml:"url"`         // https://host:port
+	URL        string `yaml:"url"`         // the server, https://host:port (default $RELIC_URL)
 	CA         string `yaml:"ca"`          // the server's certificate or CA (PEM)
 	ClientCert string `yaml:"client_cert"` // client certificate (PEM)
 	ClientKey  string `yaml:"client_key"`  // its unencrypted key (PEM file)
