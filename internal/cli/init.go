@@ -14,9 +14,9 @@ import (
 )
 
 func newInitCmd(env *Env) *cobra.Command {
-	var force bool
+	var force, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "init [DIR]",
+		Use:   "init [DIR] [--force] [--json]",
 		Short: "Write a commented starter msiforge.yaml",
 		Long: `init writes a commented starter msiforge.yaml for the support console into
 DIR (default: the current directory), with a new random UpgradeCode
@@ -62,13 +62,24 @@ msiforge.schema.json is kept unless --force is given.`,
 			}
 			env.Log.Printf("wrote %s: set the product and the payload, then run 'msiforge build -f %s'", path, path)
 			env.Log.Print("product.upgrade_code is a new random GUID: keep it for every release of this product and never change it")
-			fmt.Fprintln(env.Out, path)
+			written := []string{path}
 			if wroteSchema {
-				fmt.Fprintln(env.Out, schemaPath)
+				written = append(written, schemaPath)
+			}
+			if asJSON {
+				return writeJSON(env, struct {
+					Config      string   `json:"config"`
+					UpgradeCode string   `json:"upgrade_code"`
+					Written     []string `json:"written"`
+				}{path, code, written})
+			}
+			for _, p := range written {
+				fmt.Fprintln(env.Out, p)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing msiforge.yaml and msiforge.schema.json")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print what init wrote as JSON: {"config", "upgrade_code", "written"}`)
 	return cmd
 }
