@@ -34,3 +34,24 @@ func TestSchemaDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSchemaFile: docs/msiforge.schema.json, which the example configs
+// name in their yaml-language-server modeline, is 'msiforge schema
+// config' as it is now. -update rewrites it.
+func TestSchemaFile(t *testing.T) {
+	const file = "../../docs/msiforge.schema.json"
+	b, err := jsonschema.Marshal(Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := os.ReadFile(file)
+	if bytes.Equal(old, b) {
+		return
+	}
+	if !*update {
+		t.Fatalf("%s is not 'msiforge schema config': run go test ./internal/config -run TestSchemaFile -update", file)
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
