@@ -148,7 +148,7 @@ func (v *validator) archList(prefix string, archs []string, more func(path, arch
 		path := fmt.Sprintf("%s[%d]", prefix, i)
 		switch {
 		case !isArch(a):
-			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
+			v.addf(path, "%s", archProblem(a))
 		case seen[a]:
 			v.addf(path, "%q is listed twice", a)
 		case more != nil:
@@ -302,7 +302,7 @@ func (c *Config) validateConsole(v *validator) {
 		files := con.Payload[arch]
 		path := "console.payload." + arch
 		if !isArch(arch) {
-			v.addf(path, "%q is not one of %s", arch, strings.Join(Architectures, ", "))
+			v.addf(path, "%s", archProblem(arch))
 			continue
 		}
 		if len(files) == 0 {
@@ -521,6 +521,12 @@ func (v *validator) cabinet(path string, files int, total int64) {
 	if total > MaxCabinetBytes {
 		v.addf(path, "holds %d bytes in all; a cabinet holds at most %d bytes (0x7FFF8000, about 2 GiB)", total, int64(MaxCabinetBytes))
 	}
+}
+
+// archProblem says why a is not an architecture: the known ones, the
+// aliases, and the closest name.
+func archProblem(a string) string {
+	return fmt.Sprintf("%q is not one of %s (msiforge also reads %s)%s", a, strings.Join(Architectures, ", "), aliasList(), didYouMean(strings.ToLower(a)))
 }
 
 func isArch(a string) bool {

@@ -18,17 +18,20 @@ type VSC struct {
 	// Architectures are the VSC packages' architectures; default: the
 	// top-level architectures. The driver ships for every Windows
 	// architecture even where the console does not (yet).
-	Architectures  []string    `yaml:"architectures"`
+	Architectures []string `yaml:"architectures"`
+	// Representative is the package for the technician's machine; its
+	// service is "Remote Support VSC Representative Service" by default.
 	Representative *VSCPackage `yaml:"representative"`
-	Customer       *VSCPackage `yaml:"customer"`
+	// Customer is the package for the supported machine.
+	Customer *VSCPackage `yaml:"customer"`
 }
 
 // VSCPackage is one VSC package: its files per architecture and its service.
 type VSCPackage struct {
 	// Files are the driver files and the service program, per architecture.
 	Files       map[string]VSCFiles `yaml:"files"`
-	ServiceName string              `yaml:"service_name"` // the service's key name; default per role
-	DisplayName string              `yaml:"display_name"` // what services.msc shows; default per role
+	ServiceName string              `yaml:"service_name"` // the service's key name; default RemoteSupportVscRep or RemoteSupportVscCust
+	DisplayName string              `yaml:"display_name"` // what services.msc shows; default "Remote Support VSC Representative Service" or "... Customer Service"
 	Description string              `yaml:"description"`  // optional service description
 	Start       string              `yaml:"start"`        // auto (default), demand or disabled
 	// HardwareID is the hardware ID of the virtual reader's device node,
@@ -214,7 +217,7 @@ func (c *Config) validateVSCFiles(v *validator, base string, p *VSCPackage) {
 	for _, arch := range sortedKeys(p.Files) {
 		path := base + ".files." + arch
 		if !isArch(arch) {
-			v.addf(path, "%q is not one of %s", arch, strings.Join(Architectures, ", "))
+			v.addf(path, "%s", archProblem(arch))
 			continue
 		}
 		f := p.Files[arch]
