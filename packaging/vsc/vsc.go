@@ -106,8 +106,8 @@ func Events(m *wix.VSC) int {
 func FixSequence(action string, seq int) msi.Fix {
 	return msi.Fix{
 		Name: "sequence of " + action,
-		Apply: func(ctx context.Context, run execx.Runner, path string) error {
-			return msitools.Query(ctx, run, path, fmt.Sprintf("UPDATE `InstallExecuteSequence` SET `Sequence` = %d WHERE `Action` = %s", seq, msitools.Quote(action)))
+		Edit: func(string) (msi.Edit, error) {
+			return msi.Queries(fmt.Sprintf("UPDATE `InstallExecuteSequence` SET `Sequence` = %d WHERE `Action` = %s", seq, msitools.Quote(action)))
 		},
 		Check: func(ctx context.Context, run execx.Runner, path string) error {
 			return msi.CheckRow(ctx, run, path, "InstallExecuteSequence", "Action", action, map[string]string{"Sequence": strconv.Itoa(seq)})
