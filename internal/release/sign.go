@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"crypto/x509"
+	"sync"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/sign"
@@ -105,4 +106,50 @@ func Untrusted(chain []*x509.Certificate, roots *x509.CertPool) string {
 		return "self-signed development certificate"
 	}
 	return "certificate that chains to no trusted root"
+}
+
+// ConcurrentSafe reports whether s may sign several files at once: the
+// file key source signs in process with a Go crypto.Signer (an RSA or
+// ECDSA key, safe for concurrent use) and reads only its own files. A
+// PKCS#11 session, a remote server or an external command is not assumed
+// to be: build -j serializes their signing (serialSigner).
+func (s Signer) ConcurrentSafe() bool { return s.B != nil && s.B.Kind() == "file" }
+
+// serialSigner returns s, or s behind a lock when it does not say it is
+// safe for concurrent use (ConcurrentSafe).
+func serialSigner(s packaging.Signer) packaging.Signer {
+	if s == nil {
+		return nil
+	}
+	if cs, ok := s.(interface{ ConcurrentSafe() bool }); ok && cs.ConcurrentSafe() {
+		return s
+	}
+	return &lockedSigner{s: s}
+}
+
+type lockedSigner struct {
+	mu sync.Mutex
+	s  packaging.Signer
+}
+
+func (l *lockedSigner) Sign(ctx context.Context, path string) (*packaging.Signature, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return l.s.Sign(ctx, path)
+}
+
+// syncProgress makes progress safe to call from several targets at once.
+func syncProgress(progress func(string)) func(string) {
+	if progress == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress(msg)
+	}
 }
