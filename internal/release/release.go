@@ -64,6 +64,8 @@ type Options struct {
 	// Clean removes the files an earlier build wrote into the output
 	// directory that this release does not have (build --clean).
 	Clean bool
+	// Track, when set, follows each target's steps (a live display).
+	Track Tracker
 	// Jobs is how many targets build at once (build -j); 0 means one per
 	// CPU (runtime.NumCPU).
 	Jobs int
@@ -239,9 +241,14 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		dir = c.OutputDir()
 	}
 	jobs := min(opts.jobs(), max(len(srcs), 1))
+	var ordered *orderedLog
 	if jobs > 1 {
-		opts.Progress = syncProgress(opts.Progress)
 		opts.Signer = serialSigner(opts.Signer)
+		if opts.Track == nil && opts.Progress != nil {
+			ordered = newOrderedLog(opts.Progress, len(srcs))
+		} else {
+			opts.Progress = syncProgress(opts.Progress)
+		}
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -260,9 +267,16 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i], errs[i] = buildTarget(ctx, run, c, opts, dir, s)
+			topts := opts
+			if ordered != nil {
+				topts.Progress = func(msg string) { ordered.line(i, msg) }
+			}
+			results[i], errs[i] = buildTarget(ctx, run, c, topts, dir, s)
 			if errs[i] != nil {
 				cancel()
+			}
+			if ordered != nil {
+				ordered.finish(i, errs[i])
 			}
 		}()
 	}
@@ -295,25 +309,39 @@ func firstFailure(parent context.Context, errs []error) error {
 	return errs[0]
 }
 
+// Tracker follows the targets of a build for a live display: Start when
+// a target (named by its MSI's file name) begins, Step as each of its
+// steps starts, Done when it ended, with its error. Targets built at once
+// call it concurrently.
+type Tracker interface {
+	Start(target string)
+	Step(target, step string)
+	Done(target string, err error)
+}
+
 // buildTarget builds one target: its MSI, then its EXE, if any.
-func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts Options, dir string, s Source) ([]packaging.Artifact, error) {
+func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts Options, dir string, s Source) (arts []packaging.Artifact, err error) {
+	name := s.Target.File
+	var step func(string)
+	if opts.Track != nil {
+		opts.Track.Start(name)
+		defer func() { opts.Track.Done(name, err) }()
+		step = func(st string) { opts.Track.Step(name, st) }
+	}
 	out := filepath.Join(dir, s.Target.File)
 	opts.progress("building %s", s.Target.File)
 	epoch := opts.Epoch
 	if epoch.IsZero() {
 		epoch = packaging.DefaultEpoch
 	}
-	var (
-		a   packaging.Artifact
-		err error
-	)
+	var a packaging.Artifact
 	// Every MSI is linted after the fix-ups and before signing (issue 16).
 	lintGate := func(path string) error { return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose) }
 	if s.VSC != nil {
-		a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
+		a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose, Step: step,
 			Check: func(_ context.Context, path string) error { return lintGate(path) }})
 	} else {
-		a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
+		a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose, Step: step,
 			Check: func(_ context.Context, path string) error {
 				if err := lintGate(path); err != nil {
 					return err
@@ -330,7 +358,7 @@ func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts O
 		return []packaging.Artifact{a}, nil
 	}
 	opts.progress("building %s", s.Target.EXE)
-	e, err := exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer})
+	e, err := exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer, Step: step})
 	if err != nil {
 		return nil, err
 	}

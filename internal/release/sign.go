@@ -153,3 +153,52 @@ func syncProgress(progress func(string)) func(string) {
 		progress(msg)
 	}
 }
+
+// orderedLog passes the progress lines of targets built at once on in
+// plan order: the lines of the earliest unfinished target at once, a
+// later target's when every earlier one has finished. Plain output (CI
+// logs, transcripts) so reads as with -j 1. After a failure it passes
+// nothing more on: -j 1 would not have started the later targets.
+type orderedLog struct {
+	mu     sync.Mutex
+	out    func(string)
+	head   int // the earliest unfinished target
+	buf    [][]string
+	done   []bool
+	failed bool
+}
+
+func newOrderedLog(out func(string), n int) *orderedLog {
+	return &orderedLog{out: out, buf: make([][]string, n), done: make([]bool, n)}
+}
+
+func (o *orderedLog) line(i int, msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case o.failed:
+	case i == o.head:
+		o.out(msg)
+	default:
+		o.buf[i] = append(o.buf[i], msg)
+	}
+}
+
+func (o *orderedLog) finish(i int, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.done[i] = true
+	if err != nil || o.failed {
+		o.failed = true
+		return
+	}
+	for o.head < len(o.done) && o.done[o.head] {
+		o.head++
+		if o.head < len(o.buf) {
+			for _, msg := range o.buf[o.head] {
+				o.out(msg)
+			}
+			o.buf[o.head] = nil
+		}
+	}
+}

@@ -154,6 +154,9 @@ type Job struct {
 	// Signer, when set, signs the EXE (around the already signed MSI) and
 	// verifies it before it is written.
 	Signer packaging.Signer
+	// Step, when set, is told each step as it starts, for a live
+	// progress display; may be nil.
+	Step func(step string)
 }
 
 // Build wraps job.MSI into job.Out. Nothing is written to job.Out unless
@@ -194,11 +197,17 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		return packaging.Artifact{}, err
 	}
 	tmp := filepath.Join(work, "out.exe")
+	if job.Step != nil {
+		job.Step("makensis")
+	}
 	if err := Compile(ctx, run, script, msi, tmp); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", name, err)
 	}
 	var sig *packaging.Signature
 	if job.Signer != nil {
+		if job.Step != nil {
+			job.Step("signing EXE")
+		}
 		if sig, err = job.Signer.Sign(ctx, tmp); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("sign %s: %w", name, err)
 		}

@@ -57,6 +57,9 @@ type Job struct {
 	// rows no name accounts for (a custom template's additions).
 	Names []Name
 	Log   func(msg string)
+	// Step, when set, is told each step as it starts ("wixl", "fix-ups",
+	// ...), for a live progress display; may be nil.
+	Step func(step string)
 }
 
 // PackageInfo is what Build needs to know about the package itself.
@@ -107,6 +110,12 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	}
 	defer os.RemoveAll(work)
 
+	step := func(s string) {
+		if job.Step != nil {
+			job.Step(s)
+		}
+	}
+	step("staging payload")
 	staged := job.Files
 	// The PackageCode is derived from everything that makes up the
 	// package, so the same inputs give the same MSI and different inputs
@@ -147,23 +156,28 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 	if codepage == 0 {
 		codepage = DefaultCodepage
 	}
+	step("wixl")
 	if err := CompileCodepage(ctx, run, work, m.WixlArch, "product.wxs", "out.msi", codepage); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), keepSource(err, job))
 	}
 	fixes := append([]Fix{FixCodepage(codepage)}, job.Fixes(packageCode, job.Epoch)...)
+	step("fix-ups")
 	if err := ApplyFixes(ctx, run, tmp, fixes); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
 	if job.Check != nil {
+		step("checks")
 		if err := job.Check(ctx, tmp); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 		}
 	}
+	step("read-back")
 	if err := readBack(job, tmp, payload); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", filepath.Base(job.Out), err)
 	}
 	var sig *packaging.Signature
 	if job.Signer != nil {
+		step("signing")
 		if sig, err = job.Signer.Sign(ctx, tmp); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("sign %s: %w", filepath.Base(job.Out), err)
 		}

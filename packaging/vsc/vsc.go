@@ -32,6 +32,7 @@ type Job struct {
 	Log         func(msg string) // receives the read-back's extra rows; may be nil
 	// Check, when set, inspects the fixed-up MSI before it is signed (see msi.Job).
 	Check func(ctx context.Context, path string) error
+	Step  func(step string) // see msi.Job; may be nil
 }
 
 // Kind is the artifact kind of a role.
@@ -55,6 +56,9 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		return packaging.Artifact{}, err
 	}
 	defer os.RemoveAll(dir)
+	if job.Step != nil {
+		job.Step("helper")
+	}
 	if m.Helper.Path, err = vschelper.Build(ctx, run, m.Arch, dir); err != nil {
 		return packaging.Artifact{}, err
 	}
@@ -71,6 +75,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		Names:       msi.VSCNames(m),
 		Log:         job.Log,
 		Check:       job.Check,
+		Step:        job.Step,
 	})
 }
 
