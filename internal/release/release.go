@@ -336,7 +336,12 @@ func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts O
 	}
 	var a packaging.Artifact
 	// Every MSI is linted after the fix-ups and before signing (issue 16).
-	lintGate := func(path string) error { return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose) }
+	lintGate := func(path string) error {
+		if step != nil {
+			step("lint")
+		}
+		return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose)
+	}
 	if s.VSC != nil {
 		a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose, Step: step,
 			Check: func(_ context.Context, path string) error { return lintGate(path) }})
@@ -347,6 +352,9 @@ func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts O
 					return err
 				}
 				// Omitted properties must take the config's defaults.
+				if step != nil {
+					step("matrix check")
+				}
 				return check.Build(path, matrix.Defaults{RunAtStartup: s.Model.Defaults.RunAtStartup, ShouldAutoUpdate: s.Model.Defaults.ShouldAutoUpdate})
 			}})
 	}
