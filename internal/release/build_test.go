@@ -387,9 +387,11 @@ func TestOneFixupPassPerMSI(t *testing.T) {
 			msis++
 		}
 	}
-	var wixl, msibuild int
+	var wixl, msibuild, goBuilds int
 	for _, cmd := range run.cmds {
 		switch cmd.Name {
+		case "go":
+			goBuilds++
 		case "wixl":
 			wixl++
 		case "msibuild":
@@ -404,5 +406,9 @@ func TestOneFixupPassPerMSI(t *testing.T) {
 	}
 	if msis < 9 || wixl != msis || msibuild != msis {
 		t.Errorf("%d MSIs, %d wixl runs, %d msibuild runs; want one of each per MSI", msis, wixl, msibuild)
+	}
+	// The VSC helper is built once per architecture, for both roles.
+	if goBuilds != 3 {
+		t.Errorf("%d go builds of the VSC helper, want 3 (one per architecture)", goBuilds)
 	}
 }

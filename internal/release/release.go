@@ -26,6 +26,7 @@ import (
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/render"
 	"github.com/msiforge/msiforge/internal/site"
+	"github.com/msiforge/msiforge/internal/vschelper"
 	"github.com/msiforge/msiforge/packaging"
 	"github.com/msiforge/msiforge/packaging/exe"
 	"github.com/msiforge/msiforge/packaging/msi"
@@ -69,6 +70,8 @@ type Options struct {
 	// Jobs is how many targets build at once (build -j); 0 means one per
 	// CPU (runtime.NumCPU).
 	Jobs int
+
+	helpers *helperCache // set by Build
 }
 
 func (o Options) jobs() int {
@@ -250,6 +253,9 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 			opts.Progress = syncProgress(opts.Progress)
 		}
 	}
+	helpers := &helperCache{builds: map[string]*helperBuild{}}
+	defer helpers.remove()
+	opts.helpers = helpers
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -344,7 +350,8 @@ func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts O
 	}
 	if s.VSC != nil {
 		a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose, Step: step,
-			Check: func(_ context.Context, path string) error { return lintGate(path) }})
+			Check:  func(_ context.Context, path string) error { return lintGate(path) },
+			Helper: func(ctx context.Context, arch string) (string, error) { return opts.helpers.get(ctx, run, arch) }})
 	} else {
 		a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose, Step: step,
 			Check: func(_ context.Context, path string) error {
@@ -428,4 +435,48 @@ func writeRecords(m *manifest.Manifest, pg site.Page, dir string) ([]string, err
 		return paths, err
 	}
 	return append(paths, p), nil
+}
+
+// helperCache builds the VSC helper once per architecture for a whole
+// build: the representative and the customer package of an architecture
+// embed the same file (a Go build each, 0.5 s or more even with a warm
+// build cache). The packages only read it: msi.Build stages and signs a
+// copy.
+type helperCache struct {
+	mu     sync.Mutex
+	dir    string
+	builds map[string]*helperBuild
+}
+
+type helperBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func (h *helperCache) get(ctx context.Context, run execx.Runner, arch string) (string, error) {
+	h.mu.Lock()
+	if h.dir == "" {
+		dir, err := os.MkdirTemp("", "msiforge-vsc-")
+		if err != nil {
+			h.mu.Unlock()
+			return "", err
+		}
+		h.dir = dir
+	}
+	b := h.builds[arch]
+	if b == nil {
+		b = &helperBuild{}
+		h.builds[arch] = b
+	}
+	dir := h.dir
+	h.mu.Unlock()
+	b.once.Do(func() { b.path, b.err = vschelper.Build(ctx, run, arch, dir) })
+	return b.path, b.err
+}
+
+func (h *helperCache) remove() {
+	if h.dir != "" {
+		os.RemoveAll(h.dir)
+	}
 }

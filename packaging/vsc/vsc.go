@@ -33,6 +33,10 @@ type Job struct {
 	// Check, when set, inspects the fixed-up MSI before it is signed (see msi.Job).
 	Check func(ctx context.Context, path string) error
 	Step  func(step string) // see msi.Job; may be nil
+	// Helper, when set, returns the helper built for an architecture
+	// (a release builds it once per architecture for both roles); nil:
+	// Build builds its own. Build only reads the file.
+	Helper func(ctx context.Context, arch string) (string, error)
 }
 
 // Kind is the artifact kind of a role.
@@ -51,15 +55,20 @@ var Tools = append(append([]string(nil), vschelper.Tools...), msi.Tools...)
 // the helper the driver actions run (internal/vschelper), which needs Go.
 func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, error) {
 	m := job.Model
-	dir, err := os.MkdirTemp("", "msiforge-vsc-")
-	if err != nil {
-		return packaging.Artifact{}, err
-	}
-	defer os.RemoveAll(dir)
 	if job.Step != nil {
 		job.Step("helper")
 	}
-	if m.Helper.Path, err = vschelper.Build(ctx, run, m.Arch, dir); err != nil {
+	helper := job.Helper
+	if helper == nil {
+		dir, err := os.MkdirTemp("", "msiforge-vsc-")
+		if err != nil {
+			return packaging.Artifact{}, err
+		}
+		defer os.RemoveAll(dir)
+		helper = func(ctx context.Context, arch string) (string, error) { return vschelper.Build(ctx, run, arch, dir) }
+	}
+	var err error
+	if m.Helper.Path, err = helper(ctx, m.Arch); err != nil {
 		return packaging.Artifact{}, err
 	}
 	return msi.Build(ctx, run, msi.Job{
