@@ -253,7 +253,12 @@ func run(bin, cfgPath, work string, sizeMB int) error {
 	rows = append(rows, r)
 	for _, tool := range []string{"wixl", "msibuild", "makensis", "go"} {
 		d, n := j1.run.total(tool)
-		rows = append(rows, row{fmt.Sprintf("  %s ×%d", tool, n), "", secs(d), fmt.Sprintf("%.0f %% of -j 1", 100*d.Seconds()/j1.wall.Seconds()), "", ""})
+		rows = append(rows, row{fmt.Sprintf("  raw %s ×%d", tool, n), "", secs(d), fmt.Sprintf("%.0f %% of -j 1", 100*d.Seconds()/j1.wall.Seconds()), "", ""})
+	}
+	// Where msiforge's own time goes (all targets' steps added up).
+	for _, st := range []string{"staging payload", "helper", "lint", "matrix check", "read-back", "signing", "signing EXE"} {
+		d := j1.steps.sum[st]
+		rows = append(rows, row{"  step " + st, secs(d), "", fmt.Sprintf("%.0f %% of -j 1", 100*d.Seconds()/j1.wall.Seconds()), "", ""})
 	}
 	c, err = load()
 	if err != nil {
@@ -323,7 +328,7 @@ func run(bin, cfgPath, work string, sizeMB int) error {
 		"wixl":     "raw wixl " + secs(wixl),
 		"fix-ups":  fmt.Sprintf("msibuild ×%d %s", nb, secs(msibuild)),
 		"makensis": "raw makensis " + secs(makensis),
-		"signing":  "payload PE + MSI",
+		"signing":  "payload PE + MSI, sign + verify",
 	}
 	for _, st := range order {
 		rows = append(rows, share(st, bg.steps.sum[st], notes[st]))
@@ -343,9 +348,12 @@ func run(bin, cfgPath, work string, sizeMB int) error {
 	if err != nil {
 		return err
 	}
-	rows = append(rows, ratioRow(fmt.Sprintf("sign the %d MB MSI", sizeMB), msiforgeSign, msiSign, "osslsigncode", 1.0))
-	r = ratioRow(fmt.Sprintf("sign the %d MB MSI", sizeMB), msiforgeSign, floor, "SHA-256 pass (floor)", 2.4)
-	rows = append(rows, r)
+	// The issue states no target for these rows: osslsigncode's time is
+	// the bar, the SHA-256 pass the floor (msiforge signs and then
+	// verifies: two hashing passes and a copy).
+	rows = append(rows, ratioRow(fmt.Sprintf("sign + verify the %d MB MSI", sizeMB), msiforgeSign, msiSign, "osslsigncode sign", 1.0))
+	fl := msiforgeSign.Seconds() / floor.Seconds()
+	rows = append(rows, row{fmt.Sprintf("sign + verify the %d MB MSI", sizeMB), secs(msiforgeSign), "SHA-256 pass (floor) " + secs(floor), fmt.Sprintf("%.2f×", fl), "none (informational)", "—"})
 
 	// inspect against msiinfo, on the signed big MSI.
 	var signedMSI string
