@@ -235,7 +235,9 @@ func Compile(ctx context.Context, run execx.Runner, script, msi, out string) err
 			return fmt.Errorf("makensis: path %q must be absolute and contain no '$' or '\"'", p)
 		}
 	}
-	res, err := run.Run(ctx, execx.Cmd{Name: "makensis", Args: MakensisArgs(script, msi, out), Dir: filepath.Dir(script)})
+	// makensis's temporary files (TMPDIR) go in the build directory, which
+	// goes when the build ends, even when makensis is killed.
+	res, err := run.Run(ctx, execx.Cmd{Name: "makensis", Args: MakensisArgs(script, msi, out), Dir: filepath.Dir(script), Env: []string{"TMPDIR=" + filepath.Dir(script)}})
 	if err != nil {
 		// makensis prints warnings on stdout and only "warning treated as
 		// error" on stderr: show both.

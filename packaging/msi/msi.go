@@ -204,6 +204,10 @@ func CompileCodepage(ctx context.Context, run execx.Runner, dir, arch, wxs, out 
 	if err != nil {
 		return err
 	}
+	// wixl's temporary files (TMPDIR) go in the build directory, which
+	// goes when the build ends, even when wixl is killed (build -j stops
+	// the other targets when one fails).
+	env = append(env, "TMPDIR="+dir)
 	res, err := run.Run(ctx, execx.Cmd{Name: "wixl", Args: WixlArgs(arch, wxs, out), Dir: dir, Env: env})
 	var ee *execx.ExitError
 	if errors.As(err, &ee) {
