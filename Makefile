@@ -12,7 +12,7 @@ BUILD_PKGS := wixl msitools nsis
 TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode openssl chromium softhsm2 opensc gcc libc6-dev
 
 
-.PHONY: all build install demo test e2e golden deps deps-test payload clean fmt vet fuzz relic
+.PHONY: all build install demo test e2e golden deps deps-test payload clean fmt vet fuzz relic bench
 
 all: build
 
@@ -91,3 +91,10 @@ vet:
 
 clean:
 	rm -rf bin dist $(EXAMPLE)/build $(VSC_EXAMPLE)/build
+
+# bench prints the speed table of issue 19 (one run, a few minutes; writes
+# ~1 GB under $TMPDIR): the example release at -j 1 and -j 2, the no-op
+# rebuild, a BENCH_MB console against its raw tools, signing and inspect.
+BENCH_MB ?= 200
+bench: build payload
+	$(GO) run ./scripts/bench -msiforge $(BIN) -size $(BENCH_MB)
