@@ -226,7 +226,7 @@ func expandOne(base, field string, e Entry) ([]Item, []Problem) {
 	}
 	if fi.IsDir() {
 		x.root = src
-		if n := x.walkDir(src, dst, nil); n == 0 && !e.KeepEmpty {
+		if n := x.walkDir(src, dst, nil); n == 0 && !e.KeepEmpty && len(x.probs) == 0 {
 			x.probs = append(x.probs, Problem{field + ".src", fmt.Sprintf("the directory %q holds no file (set keep_empty: true to install its empty folders)", e.Src)})
 		}
 		return x.items, x.probs

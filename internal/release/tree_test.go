@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/msiforge/msiforge/internal/msi"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
+	"github.com/msiforge/msiforge/internal/winetest"
 	"github.com/msiforge/msiforge/wix"
 )
 
@@ -299,5 +301,79 @@ func TestTree2000FilesBuild(t *testing.T) {
 	}
 	if len(dirs) != 112+4 {
 		t.Errorf("RemoveFile removes %d folders, want %d (every folder of the tree, INSTALLDIR, the vendor folder, the Start menu folder, the setup cache)", len(dirs), 112+4)
+	}
+}
+
+// TestWineTree installs the 2,000-file tree into Wine, per-user and
+// per-machine, and uninstalls it: every file lands in its folder, and the
+// uninstall leaves no file and no folder behind, the vendor folder
+// (%LOCALAPPDATA%\<Manufacturer>, Program Files\<Manufacturer>) included.
+func TestWineTree(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "wine")
+	dir := t.TempDir()
+	bigTree(t, filepath.Join(dir, "tree"), 2000)
+	if err := os.MkdirAll(filepath.Join(dir, "cache", "a", "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := treeConfig(t, dir, `[{src: tree, dst: data}, {src: tree/mod1, dst: "empty\\kept"}, {src: cache, dst: var/cache, keep_empty: true}]`)
+	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msiPath := arts[0].Path
+	w := winetest.New(t)
+	const key = `Software\Tree Corp\Tree Console`
+	for _, allUsers := range []string{"", "1"} {
+		t.Run("ALLUSERS="+allUsers, func(t *testing.T) {
+			hive := "HKCU"
+			if allUsers == "1" {
+				hive = "HKLM"
+			}
+			if rc := w.Msiexec("/i", msiPath, "/qn", "ALLUSERS="+allUsers); rc != 0 {
+				t.Fatalf("install: exit %d", rc)
+			}
+			installed, ok := w.RegValue(hive+`\`+key, "InstallDir")
+			if !ok {
+				t.Fatal("no InstallDir value")
+			}
+			vendor := strings.TrimSuffix(strings.TrimSuffix(installed, `\`), `\Tree Console`)
+			if vendor == strings.TrimSuffix(installed, `\`) {
+				t.Fatalf("InstallDir %q does not end in Tree Console", installed)
+			}
+			if !w.Exists(installed + `var\cache\a\b`) {
+				t.Errorf("the kept empty folder %svar\\cache\\a\\b was not created", installed)
+			}
+			for _, f := range []string{`ExampleConsole.exe`, `data\mod3\part4\file0043.dat`, `data\mod0\part0\deep\file0000.dat`, `data\mod9\part9\file1999.dat`, `empty\kept\part0\file0001.dat`} {
+				if !w.Exists(installed + f) {
+					t.Errorf("%s%s not installed", installed, f)
+				}
+			}
+			n := 0
+			filepath.WalkDir(w.Path(installed), func(_ string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					n++
+				}
+				return nil
+			})
+			if want := 2002 + 200; n != want {
+				t.Errorf("%d files installed under %s, want %d", n, installed, want)
+			}
+			if rc := w.Msiexec("/x", msiPath, "/qn", "ALLUSERS="+allUsers); rc != 0 {
+				t.Fatalf("uninstall: exit %d", rc)
+			}
+			if w.Exists(installed) {
+				var left []string
+				filepath.WalkDir(w.Path(installed), func(p string, _ fs.DirEntry, err error) error {
+					if len(left) < 10 {
+						left = append(left, p)
+					}
+					return nil
+				})
+				t.Errorf("%s left after uninstall: %s", installed, strings.Join(left, ", "))
+			}
+			if w.Exists(vendor) {
+				t.Errorf("the vendor folder %s is left after uninstall", vendor)
+			}
+		})
 	}
 }
