@@ -58,6 +58,16 @@ type Feature struct {
 // releases while a file keeps its place; a file at the top of INSTALLDIR
 // keeps the identifiers and GUID of a console.payload file of that name.
 func (m *Console) buildTree(ns string, items []payload.Item) {
+	m.Files, m.Dirs = newTree(items, "", m.Win64, func(kind, key string) string {
+		return StableGUID(ns, "console", m.Arch, kind, key)
+	})
+}
+
+// newTree builds the files and folders of items under INSTALLDIR. prefix
+// starts every identifier after its kind ("F_", "C_", "D_", ...), so two
+// trees of one package cannot share one; guid derives a component GUID
+// from a kind ("file" or "folder") and the lower-case destination path.
+func newTree(items []payload.Item, prefix string, win64 bool, guid func(kind, key string) string) ([]File, []*Dir) {
 	dirs := map[string]*Dir{"": {ID: "INSTALLDIR"}}
 	var ensure func(p string) *Dir
 	ensure = func(p string) *Dir {
@@ -66,17 +76,18 @@ func (m *Console) buildTree(ns string, items []payload.Item) {
 		}
 		parent := ensure(path.Dir("/" + p)[1:])
 		d := &Dir{
-			ID:           Identifier("D_", p),
+			ID:           Identifier("D_"+prefix, p),
 			Name:         path.Base(p),
 			Path:         p,
 			Indent:       parent.Indent + "  ",
-			RemoveFolder: Identifier("RD_", p),
-			Win64:        m.Win64,
+			RemoveFolder: Identifier("RD_"+prefix, p),
+			Win64:        win64,
 		}
 		parent.Dirs = append(parent.Dirs, d)
 		dirs[strings.ToLower(p)] = d
 		return d
 	}
+	var files []File
 	hasFile := map[*Dir]bool{}
 	byID := map[string]*Dir{}
 	for _, it := range items {
@@ -84,34 +95,32 @@ func (m *Console) buildTree(ns string, items []payload.Item) {
 		if it.Folder {
 			continue
 		}
-		key := strings.ToLower(it.Dst)
-		file := File{
-			ID:          Identifier("F_", it.Dst),
-			Name:        it.Name(),
-			Source:      "payload/" + it.Dst,
-			Path:        it.Src,
-			Dir:         d.ID,
-			ComponentID: Identifier("C_", it.Dst),
-			GUID:        StableGUID(ns, "console", m.Arch, "file", key),
-		}
 		hasFile[d] = true
 		byID[d.ID] = d
-		m.Files = append(m.Files, file)
+		files = append(files, File{
+			ID:          Identifier("F_"+prefix, it.Dst),
+			Name:        it.Name(),
+			Source:      "payload/" + prefix + it.Dst,
+			Path:        it.Src,
+			Dir:         d.ID,
+			ComponentID: Identifier("C_"+prefix, it.Dst),
+			GUID:        guid("file", strings.ToLower(it.Dst)),
+		})
 	}
 	// Table order follows the identifiers, not the config's order, so
 	// reordering the config does not change the MSI.
-	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].ID < m.Files[j].ID })
+	sort.Slice(files, func(i, j int) bool { return files[i].ID < files[j].ID })
 	removes := map[string]bool{}
-	for i, f := range m.Files {
+	for i, f := range files {
 		if f.Dir == "INSTALLDIR" {
 			continue
 		}
 		d := byID[f.Dir]
 		if !removes[f.Dir] {
-			m.Files[i].RemoveFolder = d.RemoveFolder
+			files[i].RemoveFolder = d.RemoveFolder
 			removes[f.Dir] = true
 		}
-		d.Files = append(d.Files, m.Files[i])
+		d.Files = append(d.Files, files[i])
 	}
 	var walk func(d *Dir)
 	walk = func(d *Dir) {
@@ -119,8 +128,8 @@ func (m *Console) buildTree(ns string, items []payload.Item) {
 		for _, c := range d.Dirs {
 			if !hasFile[c] {
 				c.Folder = &FolderComponent{
-					ID:   Identifier("CD_", c.Path),
-					GUID: StableGUID(ns, "console", m.Arch, "folder", strings.ToLower(c.Path)),
+					ID:   Identifier("CD_"+prefix, c.Path),
+					GUID: guid("folder", strings.ToLower(c.Path)),
 				}
 			}
 			walk(c)
@@ -128,7 +137,7 @@ func (m *Console) buildTree(ns string, items []payload.Item) {
 	}
 	root := dirs[""]
 	walk(root)
-	m.Dirs = root.Dirs
+	return files, root.Dirs
 }
 
 // DirFiles returns the files installed directly into the folder with
@@ -145,7 +154,9 @@ func (m *Console) DirFiles(id string) []File {
 
 // AllDirs returns every folder of the tree under INSTALLDIR, parents
 // before children.
-func (m *Console) AllDirs() []*Dir {
+func (m *Console) AllDirs() []*Dir { return allDirs(m.Dirs) }
+
+func allDirs(top []*Dir) []*Dir {
 	var out []*Dir
 	var walk func(ds []*Dir)
 	walk = func(ds []*Dir) {
@@ -154,7 +165,7 @@ func (m *Console) AllDirs() []*Dir {
 			walk(d.Dirs)
 		}
 	}
-	walk(m.Dirs)
+	walk(top)
 	return out
 }
 
