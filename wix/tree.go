@@ -97,10 +97,14 @@ func newTree(items []payload.Item, prefix string, win64 bool, guid func(kind, ke
 		}
 		hasFile[d] = true
 		byID[d.ID] = d
+		source := "payload/" + it.Dst
+		if prefix != "" { // its own staging folder: payload/X/...
+			source = "payload/" + strings.TrimSuffix(prefix, "_") + "/" + it.Dst
+		}
 		files = append(files, File{
 			ID:          Identifier("F_"+prefix, it.Dst),
 			Name:        it.Name(),
-			Source:      "payload/" + prefix + it.Dst,
+			Source:      source,
 			Path:        it.Src,
 			Dir:         d.ID,
 			ComponentID: Identifier("C_"+prefix, it.Dst),
