@@ -13,7 +13,9 @@ import (
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/golden"
+	"github.com/msiforge/msiforge/internal/lint"
 	"github.com/msiforge/msiforge/internal/msi"
+	"github.com/msiforge/msiforge/internal/msitools"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/testutil"
 	"github.com/msiforge/msiforge/internal/winetest"
@@ -375,5 +377,44 @@ func TestWineTree(t *testing.T) {
 				t.Errorf("the vendor folder %s is left after uninstall", vendor)
 			}
 		})
+	}
+}
+
+// TestLintTreeFolders: a payload folder redirected into the profile with
+// INSTALLDIR must be in the RemoveFile table (MSF002, the ICE64 rule);
+// the built package passes, and fails once a folder's row is gone.
+func TestLintTreeFolders(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild")
+	dir := t.TempDir()
+	writeSmallTree(t, dir)
+	c := treeConfig(t, dir, smallTree)
+	arts, err := release.Build(context.Background(), execx.OS{}, c, release.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := arts[0].Path
+	msf002 := func() []string {
+		fs, err := lint.CheckFile(path, lint.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			if f.Rule == "MSF002" {
+				out = append(out, f.String())
+			}
+		}
+		return out
+	}
+	if got := msf002(); len(got) != 0 {
+		t.Fatalf("the built package has MSF002 findings: %v", got)
+	}
+	fr := wix.Identifier("D_", "resources/lang/fr")
+	if err := msitools.Query(context.Background(), execx.OS{}, path, "DELETE FROM `RemoveFile` WHERE `DirProperty` = "+msitools.Quote(fr)); err != nil {
+		t.Fatal(err)
+	}
+	got := msf002()
+	if len(got) != 1 || !strings.Contains(got[0], "The directory "+fr+" is in the user profile (under INSTALLDIR, which custom action SetUserInstallDir sets to [LocalAppDataFolder]") {
+		t.Errorf("MSF002 findings %v, want one for %s", got, fr)
 	}
 }
