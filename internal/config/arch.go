@@ -113,7 +113,7 @@ func editDistance(a, b string) int {
 
 // normalizeArchs rewrites the aliases in the places a config names
 // architectures (architectures, vsc.architectures, the keys of
-// console.payload and of vsc.*.files) to the architectures' names, in the
+// console.payload, console.files and vsc.*.files) to the architectures' names, in the
 // node tree before it is decoded, so every later message and line refers
 // to the same node. A key given under two names (x64 and amd64) is
 // reported and the alias dropped; unknown names are left to validation,
@@ -160,6 +160,7 @@ func normalizeArchs(root *yaml.Node) []problem {
 	}
 	list(child(root, "architectures"))
 	keys("console.payload", childPath(root, "console", "payload"))
+	keys("console.files", childPath(root, "console", "files"))
 	if vsc := child(root, "vsc"); vsc != nil {
 		list(child(vsc, "architectures"))
 		for _, role := range []string{RoleRepresentative, RoleCustomer} {

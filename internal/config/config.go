@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/msiforge/msiforge/internal/payload"
 	"github.com/msiforge/msiforge/internal/safefile"
 )
 
@@ -112,6 +113,14 @@ type Console struct {
 	Executable string `yaml:"executable"`
 	// Payload lists the files installed into INSTALLDIR, per architecture.
 	Payload map[string][]string `yaml:"payload"`
+	// Files is the payload tree, per architecture: entries {src, dst}
+	// whose src is a file, a directory (recursive) or a glob and whose dst
+	// is a path under INSTALLDIR (see internal/payload). It adds to
+	// Payload; either may be left out.
+	Files map[string][]payload.Entry `yaml:"files"`
+	// Tree is what validation expanded Payload and Files into, per
+	// architecture, sorted by destination. Not part of the YAML.
+	Tree map[string][]payload.Item `yaml:"-"`
 	// Shortcut is the console's Start-menu shortcut: on by default, named
 	// after the product.
 	Shortcut Shortcut `yaml:"shortcut"`
@@ -419,15 +428,30 @@ func (c *Config) Path(p string) string {
 // OutputDir is the resolved output directory.
 func (c *Config) OutputDir() string { return c.Path(c.Output.Dir) }
 
-// PayloadArchs returns the architectures with a payload, sorted in build order.
+// PayloadArchs returns the architectures with a payload (console.payload
+// or console.files), sorted in build order.
 func (c *Config) PayloadArchs() []string {
 	var out []string
 	for _, a := range Architectures {
-		if _, ok := c.Console.Payload[a]; ok {
+		_, p := c.Console.Payload[a]
+		_, f := c.Console.Files[a]
+		if p || f {
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// consoleArchs are the keys of console.payload and console.files, sorted.
+func (c *Config) consoleArchs() []string {
+	seen := map[string]bool{}
+	for k := range c.Console.Payload {
+		seen[k] = true
+	}
+	for k := range c.Console.Files {
+		seen[k] = true
+	}
+	return sortedKeys(seen)
 }
 
 // slug turns a product name into a file-name stem: lower case, ASCII

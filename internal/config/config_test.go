@@ -196,7 +196,7 @@ var parseErrorCases = []parseErrorCase{
 		"msiforge.yaml: 1 problem:\n  msiforge.yaml:10: console.payload.x64[1]: file " + "DIR/MISSING.txt does not exist"},
 	{"payload is a directory", func(s string) string {
 		return strings.Replace(strings.Replace(s, "executable: Console.exe", "executable: adir.exe", 1), "x86: [bin/Console.exe]", "x86: [adir.exe]", 1)
-	}, "msiforge.yaml: 2 problems:\n  msiforge.yaml:10: console.payload.x64: does not contain the console executable \"adir.exe\"\n  msiforge.yaml:11: console.payload.x86[0]: DIR/adir.exe is not a regular file"},
+	}, "msiforge.yaml: 2 problems:\n  msiforge.yaml:10: console.payload.x64: does not contain the console executable \"adir.exe\" (at the top of INSTALLDIR)\n  msiforge.yaml:11: console.payload.x86[0]: DIR/adir.exe is not a regular file"},
 	{"bad arch and defaults, all at once", func(s string) string {
 		return s + "  defaults:\n    run_at_startup: 2\n    should_auto_update: -1\narchitectures: [x64, ia64, x64]\n"
 	}, `msiforge.yaml: 4 problems:
@@ -206,7 +206,7 @@ var parseErrorCases = []parseErrorCase{
   msiforge.yaml:15: architectures[2]: "x64" is listed twice`},
 	{"arch without payload", func(s string) string { return s + "architectures: [arm64]\n" },
 		`msiforge.yaml: 1 problem:
-  msiforge.yaml:12: architectures[0]: "arm64" has no payload (add console.payload.arm64)`},
+  msiforge.yaml:12: architectures[0]: "arm64" has no payload (add console.payload.arm64 or console.files.arm64)`},
 	{"executable path", func(s string) string {
 		return strings.Replace(s, "executable: Console.exe", "executable: bin/Console.exe", 1)
 	},
@@ -336,7 +336,7 @@ func TestParseClearMessages(t *testing.T) {
 		}, []string{
 			`msiforge.yaml:8: console.executable: is a list; want a single text value`,
 			`msiforge.yaml:9: console.exe: "maybe" is a string; want true or false`,
-			`msiforge.yaml:10: console.colour: unknown key "colour" in console (known keys: executable, payload, shortcut, defaults, exe;`,
+			`msiforge.yaml:10: console.colour: unknown key "colour" in console (known keys: executable, payload, files, shortcut, defaults, exe;`,
 			`msiforge.yaml:12: console.defaults.run_at_startup: "yes" is a string; want 0 or 1`,
 			"4 problems",
 		}},

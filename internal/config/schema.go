@@ -94,8 +94,11 @@ func (Config) JSONSchemaExtend(s *js.Schema) {
 	p("console", "executable").Pattern = exePattern
 	archKeys(p("console", "payload"))
 	p("console", "payload").MinProperties = ptr(1)
-	p("console", "payload", "*").MinItems = ptr(1)
+	// No MinItems: an architecture's payload list may be empty when its
+	// console.files has entries.
 	p("console", "payload", "*").MaxItems = ptr(MaxCabinetFiles)
+	archKeys(p("console", "files"))
+	treeEntry(p("console", "files", "*", "[]"))
 	p("console", "shortcut", "enabled").Default = true
 	p("console", "shortcut", "name").Pattern = folderNamePattern
 	p("console", "shortcut", "name").MaxLength = ptr(maxName)
@@ -131,6 +134,19 @@ func (Config) JSONSchemaExtend(s *js.Schema) {
 	p("artifacts", "goreleaser", "dir").Default = "dist"
 	p("artifacts", "goreleaser", "goamd64").Pattern = goamd64RE.String()
 	p("artifacts", "goreleaser", "goamd64").Default = "v1"
+}
+
+// treeEntry describes a payload tree entry (internal/payload.Entry, whose
+// doc comments are in another package than the one schemadoc.go reads).
+func treeEntry(e *js.Schema) {
+	e.Required = []string{"src"}
+	p := func(k string) *js.Schema { return jsonschema.Prop(e, k) }
+	p("src").Description = "a file, a directory (installed recursively) or a glob (* ? [...]), relative to the config file"
+	p("src").MinLength = ptr(1)
+	p("dst").Description = "a relative path under the install folder, / or \\ separated: a file's destination path (a trailing / keeps its name), or the folder that receives a directory's contents or a glob's matches (\"\" or \".\": the install folder itself); no .., no absolute paths"
+	p("dst").Not = &js.Schema{Pattern: `(^|[\\/])\.\.([\\/]|$)|^[\\/]|^[A-Za-z]:`}
+	p("keep_empty").Description = "also install a directory source's empty folders (left out by default)"
+	p("keep_empty").Default = false
 }
 
 // extendSigning states the signing rules: one key source, the fields
@@ -194,6 +210,7 @@ func extendVSC(s *js.Schema, archItems, archKeys func(*js.Schema)) {
 		archKeys(p(role, "files"))
 		p(role, "files").MinProperties = ptr(1)
 		p(role, "files", "*").Required = []string{"inf", "sys", "cat", "service"}
+		treeEntry(p(role, "files", "*", "extra", "[]"))
 		for key, ext := range map[string]string{"inf": "inf", "sys": "sys", "cat": "cat", "service": "exe"} {
 			p(role, "files", "*", key).Pattern = `\.` + caseless(ext) + `$`
 		}

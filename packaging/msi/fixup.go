@@ -170,6 +170,7 @@ func applyEdits(ctx context.Context, run execx.Runner, path string, fixes []Fix)
 // replace wixl's random PackageCode and wall-clock times.
 func ConsoleFixes(m *wix.Console, packageCode string, epoch time.Time) []Fix {
 	fixes := append([]Fix{FixHKMU()}, RepairSourceFixes(m)...) // repairsource.go
+	fixes = append(fixes, FixRemoveManufacturerDir(m))         // tree.go
 	for _, cc := range m.ComponentConditions {
 		fixes = append(fixes, FixComponentCondition(cc.Component, cc.Condition))
 	}
