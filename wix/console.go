@@ -3,12 +3,12 @@ package wix
 import (
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/matrix"
+	"github.com/msiforge/msiforge/internal/payload"
 )
 
 // Console is everything the console MSI template needs for one architecture.
@@ -35,9 +35,19 @@ type Console struct {
 	Language int
 	Codepage int
 
-	Icon  *File // optional product icon (Id and Source used)
+	Icon *File // optional product icon (Id and Source used)
+	// Files are the payload files, in table order; each names its folder
+	// (Dir), one of Dirs or INSTALLDIR.
 	Files []File
-	Exe   File // the console executable (also in Files)
+	// Dirs are the folders of the payload tree directly under INSTALLDIR.
+	Dirs []*Dir
+	// Features hold the components, at most MaxFeatureComponents each.
+	Features []Feature
+	Exe      File // the console executable (also in Files)
+	// UserManufacturerDir is the per-user parent of the default
+	// INSTALLDIR, a formatted value: the package removes it at uninstall
+	// once empty.
+	UserManufacturerDir string
 
 	SettingsKey    string // registry key under HKMU holding settings and remembered values
 	SettingsGUID   string
@@ -72,6 +82,11 @@ type File struct {
 	Path        string // the file on the build host, copied to Source before compiling
 	ComponentID string
 	GUID        string
+	// Dir is the Directory Id of the file's folder (console payload
+	// tree); RemoveFolder, when set, is the Id of the RemoveFolder element
+	// the file's component carries for that folder.
+	Dir          string
+	RemoveFolder string
 	// NoSign keeps the build from Authenticode-signing this file even when
 	// it is a PE (a driver carries its own, catalog-based signature).
 	NoSign bool
@@ -126,31 +141,39 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 	if !ok {
 		return nil, fmt.Errorf("architecture %q is not one of %s", arch, strings.Join(config.Architectures, ", "))
 	}
-	payload := c.Console.Payload[arch]
-	if len(payload) == 0 {
+	items := c.Console.Tree[arch]
+	if items == nil {
+		// A config not from Parse (tests): the flat list only.
+		for _, f := range c.Console.Payload[arch] {
+			items = append(items, payload.Item{Src: c.Path(f), Dst: filepath.Base(f), Field: "console.payload." + arch})
+		}
+		payload.Sort(items)
+	}
+	if len(items) == 0 {
 		return nil, fmt.Errorf("console.payload.%s: no files", arch)
 	}
 	p := c.Product
 	ns := p.UpgradeCode
 	m := &Console{
-		ProductName:    p.Name,
-		Manufacturer:   p.Manufacturer,
-		Version:        p.Version,
-		UpgradeCode:    "{" + p.UpgradeCode + "}",
-		ProductCode:    StableGUID(ns, "console", "product", p.Version, arch),
-		Description:    p.Description,
-		HelpURL:        p.HelpURL,
-		AboutURL:       p.AboutURL,
-		Arch:           arch,
-		WixlArch:       a.wixl,
-		Win64:          a.win64,
-		ProgramFiles:   a.programFiles,
-		Template:       a.platform + ";" + strconv.Itoa(p.Language),
-		SettingsKey:    `Software\` + p.Manufacturer + `\` + p.Name,
-		SettingsGUID:   StableGUID(ns, "console", arch, "component", SettingsComponent),
-		RunValueName:   p.Name,
-		RunGUID:        StableGUID(ns, "console", arch, "component", RunComponent),
-		UserInstallDir: "[LocalAppDataFolder]" + p.Manufacturer + `\` + p.Name + `\`,
+		ProductName:         p.Name,
+		Manufacturer:        p.Manufacturer,
+		Version:             p.Version,
+		UpgradeCode:         "{" + p.UpgradeCode + "}",
+		ProductCode:         StableGUID(ns, "console", "product", p.Version, arch),
+		Description:         p.Description,
+		HelpURL:             p.HelpURL,
+		AboutURL:            p.AboutURL,
+		Arch:                arch,
+		WixlArch:            a.wixl,
+		Win64:               a.win64,
+		ProgramFiles:        a.programFiles,
+		Template:            a.platform + ";" + strconv.Itoa(p.Language),
+		SettingsKey:         `Software\` + p.Manufacturer + `\` + p.Name,
+		SettingsGUID:        StableGUID(ns, "console", arch, "component", SettingsComponent),
+		RunValueName:        p.Name,
+		RunGUID:             StableGUID(ns, "console", arch, "component", RunComponent),
+		UserInstallDir:      "[LocalAppDataFolder]" + p.Manufacturer + `\` + p.Name + `\`,
+		UserManufacturerDir: "[LocalAppDataFolder]" + p.Manufacturer + `\`,
 		Defaults: Defaults{
 			RunAtStartup:     strconv.Itoa(*c.Console.Defaults.RunAtStartup),
 			ShouldAutoUpdate: strconv.Itoa(*c.Console.Defaults.ShouldAutoUpdate),
@@ -165,25 +188,12 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 	if p.Icon != "" {
 		m.Icon = &File{ID: "ProductIcon.ico", Name: filepath.Base(p.Icon), Source: "icon/" + filepath.Base(p.Icon), Path: c.Path(p.Icon)}
 	}
-	for _, f := range payload {
-		name := filepath.Base(f)
-		key := strings.ToLower(name)
-		file := File{
-			ID:          Identifier("F_", name),
-			Name:        name,
-			Source:      "payload/" + name,
-			Path:        c.Path(f),
-			ComponentID: Identifier("C_", name),
-			GUID:        StableGUID(ns, "console", arch, "file", key),
-		}
-		m.Files = append(m.Files, file)
-		if strings.EqualFold(name, c.Console.Executable) {
-			m.Exe = file
+	m.buildTree(ns, items)
+	for _, f := range m.Files {
+		if f.Dir == "INSTALLDIR" && strings.EqualFold(f.Name, c.Console.Executable) {
+			m.Exe = f
 		}
 	}
-	// Table order follows the file names, not the config's list order, so
-	// reordering the config does not change the MSI.
-	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].ID < m.Files[j].ID })
 	if m.Exe.ID == "" {
 		return nil, fmt.Errorf("console.payload.%s: does not contain the console executable %q", arch, c.Console.Executable)
 	}
@@ -195,6 +205,11 @@ func NewConsole(c *config.Config, arch string) (*Console, error) {
 			GUID:        StableGUID(ns, "console", arch, "component", "StartMenuShortcut"),
 		}
 	}
+	fixed := []string{SettingsComponent, RunComponent}
+	if m.Shortcut != nil {
+		fixed = append(fixed, m.Shortcut.ComponentID)
+	}
+	m.splitFeatures(fixed)
 	m.Language, m.Codepage = p.Language, c.Codepage().ID
 	return m, nil
 }

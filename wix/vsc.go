@@ -47,6 +47,10 @@ type VSC struct {
 
 	INF, SYS, CAT File // installed under <role folder>\Driver
 	Service       File // the service executable, in the role folder
+	// Extra are vsc.<role>.files.<arch>.extra: files in the role folder
+	// (Dir INSTALLDIR) or in ExtraDirs, the folders of that tree.
+	Extra     []File
+	ExtraDirs []*Dir
 	// Helper is msiforge-vschelper (internal/vschelper), stored in the
 	// Binary table (not installed): the driver actions run it (custom
 	// action type 2), and it runs pnputil. Its Path is set by the build,
@@ -284,12 +288,42 @@ func NewVSC(c *config.Config, role, arch string) (*VSC, error) {
 	m.Service = file("Svc_", files.Service)
 	m.Service.ComponentID = VSCServiceComp
 	m.Helper = File{ID: VSCHelperBinary, Name: vschelper.Name, Source: "payload/" + vschelper.Name}
+	m.Extra, m.ExtraDirs = newTree(pkg.ExtraTree[arch], "X_", m.Win64, func(kind, key string) string {
+		return StableGUID(ns, "vsc", role, arch, "extra", kind, key)
+	})
 	m.Language, m.Codepage = p.Language, c.Codepage().ID
 	return m, nil
 }
 
-// Files returns the installed files: driver files, then the service.
-func (m *VSC) Files() []File { return []File{m.INF, m.SYS, m.CAT, m.Service} }
+// Files returns the installed files: driver files, the service, then the
+// extra files.
+func (m *VSC) Files() []File { return append([]File{m.INF, m.SYS, m.CAT, m.Service}, m.Extra...) }
+
+// ExtraTop returns the extra files installed directly into the role
+// folder.
+func (m *VSC) ExtraTop() []File {
+	var out []File
+	for _, f := range m.Extra {
+		if f.Dir == "INSTALLDIR" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ExtraComponents lists the components of the extra files and folders.
+func (m *VSC) ExtraComponents() []string {
+	var out []string
+	for _, f := range m.Extra {
+		out = append(out, f.ComponentID)
+	}
+	for _, d := range allDirs(m.ExtraDirs) {
+		if d.Folder != nil {
+			out = append(out, d.Folder.ID)
+		}
+	}
+	return out
+}
 
 // DriverFiles returns the INF, SYS and CAT files.
 func (m *VSC) DriverFiles() []File { return []File{m.INF, m.SYS, m.CAT} }

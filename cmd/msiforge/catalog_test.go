@@ -67,8 +67,15 @@ func TestCatalogCommand(t *testing.T) {
 	}
 	os.WriteFile(sys, orig, 0o644)
 
-	if code, stdout, stderr = runCLI(t, "catalog", inf, "-o", filepath.Join(dir, "unsigned.cat")); code != 0 {
-		t.Fatalf("unsigned catalog: %d %s", code, stderr)
+	code, stdout, stderr = runCLI(t, "catalog", inf, "-o", filepath.Join(dir, "unsigned.cat"), "--json")
+	var js struct {
+		Path    string  `json:"path"`
+		Members int     `json:"members"`
+		Hash    string  `json:"hash"`
+		Signer  *string `json:"signer"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &js); code != 0 || err != nil || js.Path != filepath.Join(dir, "unsigned.cat") || js.Members != 2 || js.Hash != "SHA-256" || js.Signer != nil {
+		t.Fatalf("unsigned catalog --json: exit %d, %v: %+v\n%s%s", code, err, js, stdout, stderr)
 	}
 	code, stdout, _ = runCLI(t, "verify", "--roots", cert, filepath.Join(dir, "unsigned.cat"), "--inf", inf, "--sys", sys)
 	if code != 3 || !strings.Contains(stdout, "signer: unsigned") || !strings.Contains(stdout, "catalog is not signed") {

@@ -65,8 +65,12 @@ func TestMutantsFail(t *testing.T) {
 		{"registry under HKLM always",
 			"UPDATE `Registry` SET `Root` = 2 WHERE `Root` = -1",
 			"to HKLM, want HKCU"},
+		// Both: without SetUserInstallDir, INSTALLDIR still lands under
+		// the vendor folder that SetUserManufacturerDir moves into the
+		// user's local app data.
 		{"no per-user folder",
-			"DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'SetUserInstallDir'",
+			"DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'SetUserInstallDir'\n" +
+				"DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'SetUserManufacturerDir'",
 			"is not under LocalAppDataFolder"},
 		{"ALLUSERS not checked",
 			"DELETE FROM `LaunchCondition` WHERE `Condition` = " + msitools.Quote(matrix.CondValidAllUsers),
@@ -79,7 +83,7 @@ func TestMutantsFail(t *testing.T) {
 			if err := packaging.CopyFile(base, path); err != nil {
 				t.Fatal(err)
 			}
-			if err := msitools.Query(context.Background(), execx.OS{}, path, m.sql); err != nil {
+			if err := msitools.Query(context.Background(), execx.OS{}, path, strings.Split(m.sql, "\n")...); err != nil {
 				t.Fatal(err)
 			}
 			rep := checkMSI(t, path, "x64;1033")

@@ -19,6 +19,7 @@ func newBuildCmd(env *Env) *cobra.Command {
 	var cfgPath, outDir, previous, shard, fromGoReleaser string
 	var archs []string
 	var asJSON, verbose, clean, force bool
+	var jobs int
 	var keys sign.KeySource
 	var src sourceFlags
 	cmd := &cobra.Command{
@@ -104,6 +105,18 @@ config: a leading v is dropped (v2.3.0), a pre-release suffix (2.3.0-rc.1)
 is refused because Windows Installer compares only major.minor.build.
 manifest.json records where the version came from (product.version_source).
 
+-j N (--jobs) builds up to N targets at once (default: the number of
+CPUs). One target's steps (wixl, fix-ups, checks, signing, its EXE) run in
+order; different targets run side by side. The artifacts, manifest.json,
+the printed list, the progress lines and the exit status are those of
+-j 1; the first failure stops the other targets. A PKCS#11 token, a remote
+signer or a signing command signs one file at a time.
+
+On a terminal, build shows one live line per running target, with its
+step and elapsed time, below the progress lines; when stderr is not a
+terminal, with --json, NO_COLOR or TERM=dumb, it prints the plain lines
+only.
+
 --templates DIR (or templates.dir in the config) replaces the embedded
 templates of the same name (msiforge templates export writes them); the
 fix-ups, lint, the matrix check, signing and verification still run on
@@ -124,7 +137,10 @@ what they produce.`,
 			if err != nil {
 				return err
 			}
-			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose, Clean: clean, Force: force}
+			if jobs < 0 {
+				return &usageError{fmt.Errorf("-j %d: the number of targets built at once must be 1 or more (0: one per CPU)", jobs)}
+			}
+			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose, Clean: clean, Jobs: jobs, Force: force}
 			if prev != nil {
 				// In the staging directory, before the manifest: a release
 				// that breaks an upgrade rule is never published.
@@ -148,11 +164,20 @@ what they produce.`,
 				defer b.Close()
 				opts.Signer, opts.SignPayload = release.Signer{B: b, Settings: release.SigningSettings(keys)}, *c.Signing.SignPayload
 			}
+			live := newLiveProgress(env, asJSON)
+			if live != nil {
+				opts.Track = live
+				env.Log.SetOutput(live)
+				defer live.stop(env)
+			}
 			var res *release.Result
 			if shard != "" {
 				res, err = buildShard(cmd.Context(), env, c, cfgPath, opts, shard)
 			} else {
 				res, err = release.Release(cmd.Context(), env.Run, c, opts, version())
+			}
+			if live != nil {
+				live.stop(env)
 			}
 			if err != nil {
 				return err
@@ -173,11 +198,12 @@ what they produce.`,
 	addConfigFlag(cmd, &cfgPath)
 	addSourceFlags(cmd, &src)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "output directory (default: output.dir of the config)")
-	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	addArchFlag(cmd, &archs)
 	cmd.Flags().StringVar(&fromGoReleaser, "from-goreleaser", "", "take the console executables and the version from this GoReleaser dist directory (artifacts.goreleaser in the config)")
 	cmd.Flags().StringVar(&previous, "previous", "", "the previous release's output directory: check each MSI upgrades it (msiforge diff); exit 3 if not")
 	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
 	cmd.Flags().BoolVar(&force, "force", false, "rebuild every target, even those the output directory holds up to date")
+	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "build up to N targets at once (default: one per CPU); the output does not depend on N")
 	cmd.Flags().BoolVar(&clean, "clean", false, "remove the files an earlier build wrote into the output directory that this release does not have (never files msiforge did not write)")
 	addKeyFlags(cmd, &keys)
 	addKeySourceFlags(cmd, &keys)

@@ -20,8 +20,9 @@ func newCatalogCmd(env *Env) *cobra.Command {
 	var k sign.KeySource
 	var out, hash, osAttr, osName, epoch string
 	var files []string
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "catalog INF [--sys FILE]... [-o OUT.cat] [--cert C --key K] [--hash sha256|sha1]",
+		Use:   "catalog INF [--sys FILE]... [-o OUT.cat] [--cert C --key K] [--hash sha256|sha1] [--json]",
 		Short: "Generate a driver catalog (.cat) for an INF and its files, unsigned or test-signed",
 		Long: `catalog writes a Windows security catalog for a driver package, as inf2cat
 does: one member for the INF (flat-file hash) and one for each file (the
@@ -108,9 +109,18 @@ date for reproducible output.`,
 			if err := catalog.WriteFile(out, der); err != nil {
 				return fmt.Errorf("write %s: %w", out, err)
 			}
-			state := "unsigned"
+			state, signer := "unsigned", ""
 			if opts.Signer != nil {
-				state = "signed by " + sign.CertName(opts.Chain[0])
+				signer = sign.CertName(opts.Chain[0])
+				state = "signed by " + signer
+			}
+			if asJSON {
+				return writeJSON(env, struct {
+					Path    string `json:"path"`
+					Members int    `json:"members"`
+					Hash    string `json:"hash"`
+					Signer  string `json:"signer,omitempty"`
+				}{out, len(inputs), h.String(), signer})
 			}
 			fmt.Fprintf(env.Out, "%s: %d members, %s, %s\n", out, len(inputs), h, state)
 			return nil
@@ -125,6 +135,7 @@ date for reproducible output.`,
 	f.StringVar(&osAttr, "os-attr", "2:10.0", "OSAttr value of each member, as inf2cat writes it")
 	f.StringVar(&osName, "os", "", "catalog OS attribute, e.g. _v100_X64 (default: none)")
 	f.StringVar(&epoch, "time", "", "catalog date (RFC 3339; default: SOURCE_DATE_EPOCH, else now)")
+	f.BoolVar(&asJSON, "json", false, `print the catalog written as JSON: {"path", "members", "hash", "signer"}`)
 	return cmd
 }
 

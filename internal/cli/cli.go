@@ -42,7 +42,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	var in *Interrupted
 	if errors.As(context.Cause(ctx), &in) {
 		env.Log.Printf("%v: stopped, temporary files removed", in)
@@ -52,7 +52,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		env.Log.Print(err)
 		code := exitCode(err)
 		if code == ExitUsage {
-			fmt.Fprintf(stderr, "Run 'msiforge help' for usage.\n")
+			// The failed command's own help, which says what it takes.
+			fmt.Fprintf(stderr, "See '%s --help'.\n", cmd.CommandPath())
 		}
 		return code
 	}
@@ -86,7 +87,9 @@ Exit status: 0 ok, 1 error, 2 usage, 3 checks found problems,
 	root.Version = version()
 	root.SetVersionTemplate("msiforge {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.CompletionOptions.DisableDefaultCmd = true
+	// cobra's completion command: completion bash|zsh|fish|powershell
+	// prints the script for that shell (its help says how to load it).
+	root.CompletionOptions.HiddenDefaultCmd = false
 	for _, c := range []*cobra.Command{
 		newInitCmd(env),
 		newGUIDCmd(env),

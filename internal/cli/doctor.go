@@ -33,9 +33,14 @@ needs is missing.`,
 					if !t.Found {
 						status = "missing"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, status, orDash(t.Version), t.Package, t.Purpose)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, status, orDash(t.Version), orDash(t.Package), t.Purpose)
 				}
 				tw.Flush()
+				for _, t := range tools {
+					if !t.Found && t.Install != "" {
+						fmt.Fprintf(env.Out, "%s: install %s\n", t.Name, t.Install)
+					}
+				}
 			}
 			for _, t := range tools {
 				if !t.Found && t.Required {

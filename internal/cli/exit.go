@@ -10,6 +10,7 @@ import (
 	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/lint"
+	"github.com/msiforge/msiforge/internal/plan"
 )
 
 // Exit statuses. Scripts rely on them; each one is pinned by a .ct transcript.
@@ -67,10 +68,11 @@ var ErrFindings = errors.New("checks found problems")
 func exitCode(err error) int {
 	var ue *usageError
 	var tm *execx.ToolMissingError
+	var ae *plan.ArchError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &ae):
 		return ExitUsage
 	case errors.Is(err, ErrFindings), errors.Is(err, lint.ErrFindings), errors.Is(err, check.ErrMismatch):
 		return ExitFindings

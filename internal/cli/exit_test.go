@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/msiforge/msiforge/internal/lint"
+	"github.com/msiforge/msiforge/internal/plan"
 )
 
 // TestInterruptedExitCode: a context cancelled with an *Interrupted cause
@@ -46,5 +47,14 @@ func TestInterruptedExitCode(t *testing.T) {
 func TestLintFindingsExit3(t *testing.T) {
 	if got := exitCode(fmt.Errorf("build x.msi: %w", lint.ErrFindings)); got != ExitFindings {
 		t.Errorf("exit %d, want %d", got, ExitFindings)
+	}
+}
+
+// TestArchNotInConfigIsUsage: an --arch the config does not build is a
+// command-line mistake, exit 2, as an unknown architecture is.
+func TestArchNotInConfigIsUsage(t *testing.T) {
+	err := fmt.Errorf("render: %w", &plan.ArchError{Arch: "arm64", Known: []string{"x86", "x64"}})
+	if got := exitCode(err); got != ExitUsage {
+		t.Errorf("exit %d, want %d", got, ExitUsage)
 	}
 }

@@ -115,7 +115,7 @@ Actions job matrix takes as is (fromJSON), one entry per shard.`,
 	}
 	addConfigFlag(cmd, &cfgPath)
 	addVersionFlag(cmd, &src)
-	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	addArchFlag(cmd, &archs)
 	cmd.Flags().IntVar(&shards, "shards", 1, "split the targets into N shards (build --shard I/N)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (with a GitHub Actions job matrix)")
 	return cmd

@@ -19,8 +19,9 @@ func newRenderCmd(env *Env) *cobra.Command {
 	var cfgPath, outDir string
 	var archs []string
 	var src sourceFlags
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "render [-f msiforge.yaml] -o DIR",
+		Use:   "render [-f msiforge.yaml] -o DIR [--json]",
 		Short: "Write the WiX sources of every target, without compiling them",
 		Long: `render writes one .wxs file per target into DIR, exactly as build would
 compile them. Payload files are referenced relative to the build directory
@@ -36,6 +37,13 @@ compile them. Payload files are referenced relative to the build directory
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				out := make([]pathJSON, len(paths))
+				for i, p := range paths {
+					out[i].Path = p
+				}
+				return writeJSON(env, out)
+			}
 			for _, p := range paths {
 				fmt.Fprintln(env.Out, p)
 			}
@@ -44,10 +52,16 @@ compile them. Payload files are referenced relative to the build directory
 	}
 	addConfigFlag(cmd, &cfgPath)
 	cmd.Flags().StringVarP(&outDir, "output", "o", "", "directory to write the sources to (required)")
-	cmd.Flags().StringSliceVar(&archs, "arch", nil, "only these architectures (x86,x64,arm64)")
+	addArchFlag(cmd, &archs)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the written sources as JSON: [{"path": ...}]`)
 	addSourceFlags(cmd, &src)
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
+}
+
+// pathJSON is one written file in the --json output of render and sign.
+type pathJSON struct {
+	Path string `json:"path"`
 }
 
 // progress prints one progress line on stderr.

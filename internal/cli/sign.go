@@ -142,8 +142,9 @@ func checkKeyFlags(k sign.KeySource) error {
 
 func newSignCmd(env *Env) *cobra.Command {
 	var k sign.KeySource
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "sign FILE... (--cert C --key K | --pkcs12 F | --pkcs11-module M ... | --remote-key K ... | --sign-command CMD) [--password-env NAME|--password-file F] [--timestamp URL]...",
+		Use:   "sign FILE... (--cert C --key K | --pkcs12 F | --pkcs11-module M ... | --remote-key K ... | --sign-command CMD) [--password-env NAME|--password-file F] [--timestamp URL]... [--json]",
 		Short: "Authenticode-sign PE files (EXE, DLL, SYS) and MSIs in place",
 		Long: `sign adds an Authenticode signature (SHA-256) to each file, in place and
 atomically: the signed file is written next to the original and renamed over
@@ -187,6 +188,7 @@ the rule. --allow-weak (for tests only) signs anyway, with a warning.`,
 				return err
 			}
 			defer b.Close()
+			var signed []pathJSON
 			for _, f := range files {
 				var err error
 				if l, ok := b.(*sign.Local); ok && l.Kind() == sign.KindFile {
@@ -203,11 +205,19 @@ the rule. --allow-weak (for tests only) signs anyway, with a warning.`,
 					return fmt.Errorf("sign %s: %w", f, err)
 				}
 				env.Log.Printf("signed %s", f)
-				fmt.Fprintln(env.Out, f)
+				if asJSON {
+					signed = append(signed, pathJSON{Path: f})
+				} else {
+					fmt.Fprintln(env.Out, f)
+				}
+			}
+			if asJSON {
+				return writeJSON(env, signed)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the signed files as JSON: [{"path": ...}]`)
 	addKeyFlags(cmd, &k)
 	addKeySourceFlags(cmd, &k)
 	return cmd

@@ -33,9 +33,9 @@ fix-ups, lint, matrix check, signing and verification.`,
 }
 
 func newTemplatesExportCmd(env *Env) *cobra.Command {
-	var force bool
+	var force, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "export DIR [--force]",
+		Use:   "export DIR [--force] [--json]",
 		Short: "Write the embedded templates into DIR as a starting point",
 		Long: `export writes every embedded template into DIR under its own path
 (DIR/msi/console.wxs.tmpl, ...), ready for templates.dir or --templates.
@@ -45,6 +45,13 @@ writes nothing.`,
 		Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			paths, err := exportTemplates(args[0], force)
+			if asJSON && err == nil {
+				out := make([]pathJSON, len(paths))
+				for i, p := range paths {
+					out[i].Path = p
+				}
+				return writeJSON(env, out)
+			}
 			for _, p := range paths {
 				fmt.Fprintln(env.Out, p)
 			}
@@ -52,6 +59,7 @@ writes nothing.`,
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing files")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the files written as JSON: [{"path": ...}]`)
 	return cmd
 }
 

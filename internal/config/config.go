@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/msiforge/msiforge/internal/payload"
 	"github.com/msiforge/msiforge/internal/safefile"
 )
 
@@ -24,20 +25,36 @@ var Architectures = []string{"x86", "x64", "arm64"}
 
 // Config is the whole of msiforge.yaml.
 type Config struct {
-	Version       int      `yaml:"version"`
-	Product       Product  `yaml:"product"`
-	Console       Console  `yaml:"console"`
+	// Version is the config format's version: 1.
+	Version int `yaml:"version" jsonschema:"required"`
+	// Product describes the product as Windows Installer shows it.
+	Product Product `yaml:"product" jsonschema:"required"`
+	// Console describes the support console package: its program, its
+	// files per architecture, its shortcut and the defaults of its public
+	// properties.
+	Console Console `yaml:"console"`
+	// Architectures are the Windows architectures to build: x86, x64,
+	// arm64 (amd64 and x86_64 are read as x64; 386, i386 and i686 as x86;
+	// aarch64 as arm64); default [x86, x64]. Each needs a payload.
 	Architectures []string `yaml:"architectures"`
-	Output        Output   `yaml:"output"`
-	Signing       Signing  `yaml:"signing"`
-	VSC           *VSC     `yaml:"vsc"`  // the VSC driver packages; nil: none (vsc.go)
-	Lint          Lint     `yaml:"lint"` // the lint rules build accepts (lint.go)
+	// Output names what build writes: the directory, the file-name stem
+	// and the download page's headings.
+	Output Output `yaml:"output"`
+	// Signing configures Authenticode signing; without it, builds are
+	// unsigned. Passwords and PINs never appear here, only where to read
+	// them.
+	Signing Signing `yaml:"signing"`
+	// VSC describes the virtual smart card driver packages; absent:
+	// none.
+	VSC *VSC `yaml:"vsc"`
+	// Lint lists the lint rules a build accepts, each with its reason
+	// (msiforge lint --list shows the rules).
+	Lint Lint `yaml:"lint"`
 	// Artifacts names where payloads come from besides console.payload:
-	// a GoReleaser dist directory (goreleaser.go).
+	// a GoReleaser dist directory.
 	Artifacts Artifacts `yaml:"artifacts"`
 
-	// Templates replaces embedded templates with the user's own (see
-	// [Templates]).
+	// Templates replaces embedded templates with the team's own.
 	Templates Templates `yaml:"templates"`
 
 	// Dir is the directory of the config file; relative paths in the
@@ -69,14 +86,17 @@ type Templates struct {
 
 // Product describes the product as Windows Installer shows it.
 type Product struct {
-	Name         string `yaml:"name"`         // ProductName, ≤ 63 characters
-	Manufacturer string `yaml:"manufacturer"` // Manufacturer; also the vendor folder and registry key
-	Version      string `yaml:"version"`      // ProductVersion major.minor.build
-	UpgradeCode  string `yaml:"upgrade_code"` // GUID, never changes between releases
-	Description  string `yaml:"description"`  // optional summary-info comment
-	Icon         string `yaml:"icon"`         // optional .ico for Add/Remove Programs and the shortcut
-	HelpURL      string `yaml:"help_url"`     // optional ARPHELPLINK
-	AboutURL     string `yaml:"about_url"`    // optional ARPURLINFOABOUT
+	Name         string `yaml:"name" jsonschema:"required"`         // ProductName, at most 63 characters; also the folder under the manufacturer's
+	Manufacturer string `yaml:"manufacturer" jsonschema:"required"` // Manufacturer; also the vendor folder and registry key
+	// ProductVersion, major.minor.build: major and minor at most 255,
+	// build at most 65535. Required unless build --version,
+	// MSIFORGE_VERSION or artifacts.goreleaser gives it.
+	Version     string `yaml:"version"`
+	UpgradeCode string `yaml:"upgrade_code" jsonschema:"required"` // a GUID that never changes between releases ('msiforge guid' prints a new one)
+	Description string `yaml:"description"`                        // optional summary-info comment
+	Icon        string `yaml:"icon"`                               // optional .ico for Add/Remove Programs and the shortcut
+	HelpURL     string `yaml:"help_url"`                           // optional ARPHELPLINK
+	AboutURL    string `yaml:"about_url"`                          // optional ARPURLINFOABOUT
 	// Language is the package's language: a Windows language identifier
 	// (LCID) such as 1033 (English, United States), 1036 (French) or 1041
 	// (Japanese); default 1033. It sets ProductLanguage, the summary
@@ -93,7 +113,16 @@ type Console struct {
 	Executable string `yaml:"executable"`
 	// Payload lists the files installed into INSTALLDIR, per architecture.
 	Payload map[string][]string `yaml:"payload"`
-	// Shortcut is the Start-menu shortcut name; "" means the product name.
+	// Files is the payload tree, per architecture: entries {src, dst}
+	// whose src is a file, a directory (recursive) or a glob and whose dst
+	// is a path under INSTALLDIR (see internal/payload). It adds to
+	// Payload; either may be left out.
+	Files map[string][]payload.Entry `yaml:"files"`
+	// Tree is what validation expanded Payload and Files into, per
+	// architecture, sorted by destination. Not part of the YAML.
+	Tree map[string][]payload.Item `yaml:"-"`
+	// Shortcut is the console's Start-menu shortcut: on by default, named
+	// after the product.
 	Shortcut Shortcut `yaml:"shortcut"`
 	// Defaults are the values the public properties take when msiexec is
 	// not given them.
@@ -104,20 +133,20 @@ type Console struct {
 
 // Shortcut configures the Start-menu shortcut to the console.
 type Shortcut struct {
-	Enabled *bool  `yaml:"enabled"` // default true
-	Name    string `yaml:"name"`    // default: product name
+	Enabled *bool  `yaml:"enabled"` // whether the install creates the shortcut; default true
+	Name    string `yaml:"name"`    // the shortcut's name; default: product.name
 }
 
 // Defaults are the defaults of the console MSI's public properties.
 type Defaults struct {
-	RunAtStartup     *int `yaml:"run_at_startup"`     // RUNATSTARTUP, 0 or 1
-	ShouldAutoUpdate *int `yaml:"should_auto_update"` // SHOULDAUTOUPDATE, 0 or 1
+	RunAtStartup     *int `yaml:"run_at_startup"`     // RUNATSTARTUP's default, 0 or 1 (default 0): 1 starts the console each time the computer starts
+	ShouldAutoUpdate *int `yaml:"should_auto_update"` // SHOULDAUTOUPDATE's default, 0 or 1 (default 0): 1 lets a per-user console update itself when the support site is upgraded
 }
 
 // Output names what build writes.
 type Output struct {
-	Dir  string `yaml:"dir"`  // default "dist"
-	Name string `yaml:"name"` // file name stem; default: the product name in lower-case with dashes
+	Dir  string `yaml:"dir"`  // the directory build writes the release to, relative to the config file; default "dist"
+	Name string `yaml:"name"` // the artifacts' file-name stem (NAME-VERSION-ARCH.msi); default: product.name in lower case with dashes
 	// Page is the wording of the download page (index.html).
 	Page Page `yaml:"page"`
 }
@@ -138,41 +167,41 @@ type Page struct {
 }
 
 // Signing configures Authenticode signing. Empty means unsigned builds.
-// Passwords never appear here: only where to read them.
+// Passwords never appear here: only where to read them. The key comes
+// from one source: a key file (key with cert, or pkcs12), a PKCS#11 token,
+// a relic server or a command; cert may also name the chain of a pkcs11
+// key, or the certificate a command signs with.
 type Signing struct {
 	Cert         string   `yaml:"cert"`          // PEM certificate chain, signing certificate first
-	Key          string   `yaml:"key"`           // PEM private key
-	PKCS12       string   `yaml:"pkcs12"`        // instead of cert and key
-	PasswordEnv  string   `yaml:"password_env"`  // environment variable holding the PKCS#12 password
-	PasswordFile string   `yaml:"password_file"` // file holding it
-	Timestamp    []string `yaml:"timestamp"`     // RFC 3161 authority URLs, tried in order
-	PageHashes   bool     `yaml:"page_hashes"`   // page hashes in PE signatures
+	Key          string   `yaml:"key"`           // PEM private key of cert (with cert)
+	PKCS12       string   `yaml:"pkcs12"`        // PKCS#12 (.p12/.pfx) file holding the key and its chain, instead of cert and key
+	PasswordEnv  string   `yaml:"password_env"`  // environment variable holding the password of pkcs12 or of an encrypted key
+	PasswordFile string   `yaml:"password_file"` // file holding the password of pkcs12 or of an encrypted key
+	Timestamp    []string `yaml:"timestamp"`     // RFC 3161 timestamp authority URLs, tried in order (not with remote or command)
+	PageHashes   bool     `yaml:"page_hashes"`   // add page hashes to PE signatures (not with command)
 	SignPayload  *bool    `yaml:"sign_payload"`  // sign the payload's PE files too (default true)
 
-	// Keys that live elsewhere; at most one of these, and then no key or
-	// pkcs12 (cert may name the chain of a pkcs11 key, or the certificate
-	// a command signs with).
-	PKCS11  *PKCS11  `yaml:"pkcs11"`  // a key on a PKCS#11 token (cgo builds)
-	Remote  *Remote  `yaml:"remote"`  // a key on a relic signing server
-	Command []string `yaml:"command"` // an external signer: argv with ${artifact}
+	PKCS11  *PKCS11  `yaml:"pkcs11"`  // a key on a PKCS#11 token (cgo builds), instead of key or pkcs12
+	Remote  *Remote  `yaml:"remote"`  // a key on a relic signing server, instead of a key file
+	Command []string `yaml:"command"` // an external signer, instead of a key: its argv, with ${artifact} where the file to sign goes
 }
 
 // PKCS11 names a private key on a PKCS#11 token. The PIN is read from an
 // environment variable or a file, never written here.
 type PKCS11 struct {
-	Module   string `yaml:"module"`    // the token's PKCS#11 library
-	Token    string `yaml:"token"`     // token label
-	KeyLabel string `yaml:"key_label"` // CKA_LABEL of the private key
-	KeyID    string `yaml:"key_id"`    // or its CKA_ID, hex
-	PinEnv   string `yaml:"pin_env"`   // environment variable holding the user PIN
-	PinFile  string `yaml:"pin_file"`  // or a file holding it
+	Module   string `yaml:"module"`    // the token's PKCS#11 library (a .so file)
+	Token    string `yaml:"token"`     // the token's label
+	KeyLabel string `yaml:"key_label"` // the private key's CKA_LABEL (or key_id)
+	KeyID    string `yaml:"key_id"`    // the private key's CKA_ID, hex (or key_label)
+	PinEnv   string `yaml:"pin_env"`   // environment variable holding the user PIN (or pin_file)
+	PinFile  string `yaml:"pin_file"`  // file holding the user PIN (or pin_env)
 }
 
 // Remote names a key on a stock relic signing server (relic serve). Empty
 // fields come from RELIC_URL, RELIC_CACERT, RELIC_CLIENT_CERT and
 // RELIC_CLIENT_KEY, as for relic's own client.
 type Remote struct {
-	URL        string `yaml:"url"`         // https://host:port
+	URL        string `yaml:"url"`         // the server, https://host:port (default $RELIC_URL)
 	CA         string `yaml:"ca"`          // the server's certificate or CA (PEM)
 	ClientCert string `yaml:"client_cert"` // client certificate (PEM)
 	ClientKey  string `yaml:"client_key"`  // its unencrypted key (PEM file)
@@ -244,7 +273,7 @@ func ParseWith(data []byte, name, dir string, o Options) (*Config, error) {
 	}
 	sh := &shape{paths: map[int]string{}, types: map[int]reflect.Type{}}
 	sh.walk(root, reflect.TypeOf(Config{}), "")
-	errs := sh.errs
+	errs := append(sh.errs, normalizeArchs(root)...)
 
 	// The version first: a config from a newer msiforge gets a useful
 	// message rather than a list of unknown fields.
@@ -399,15 +428,30 @@ func (c *Config) Path(p string) string {
 // OutputDir is the resolved output directory.
 func (c *Config) OutputDir() string { return c.Path(c.Output.Dir) }
 
-// PayloadArchs returns the architectures with a payload, sorted in build order.
+// PayloadArchs returns the architectures with a payload (console.payload
+// or console.files), sorted in build order.
 func (c *Config) PayloadArchs() []string {
 	var out []string
 	for _, a := range Architectures {
-		if _, ok := c.Console.Payload[a]; ok {
+		_, p := c.Console.Payload[a]
+		_, f := c.Console.Files[a]
+		if p || f {
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// consoleArchs are the keys of console.payload and console.files, sorted.
+func (c *Config) consoleArchs() []string {
+	seen := map[string]bool{}
+	for k := range c.Console.Payload {
+		seen[k] = true
+	}
+	for k := range c.Console.Files {
+		seen[k] = true
+	}
+	return sortedKeys(seen)
 }
 
 // slug turns a product name into a file-name stem: lower case, ASCII

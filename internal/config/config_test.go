@@ -138,164 +138,170 @@ func TestStarterParsesButNeedsEditing(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		edit func(string) string
-		want string // the whole error message
-	}{
-		{"empty", func(string) string { return "" }, "msiforge.yaml: empty config (start from 'msiforge init')"},
-		{"version missing", func(s string) string { return strings.Replace(s, "version: 1\n", "", 1) },
-			"msiforge.yaml: 1 problem:\n  msiforge.yaml:1: version: is required: write \"version: 1\" as the first line"},
-		{"version 2", func(s string) string { return strings.Replace(s, "version: 1", "version: 2", 1) },
-			"msiforge.yaml:1: version: 2 is not supported (this msiforge reads version: 1)"},
-		{"unknown field", func(s string) string { return strings.Replace(s, "  version: 1.4.2", "  verison: 1.4.2", 1) },
-			"msiforge.yaml: 2 problems:\n  msiforge.yaml:3: product.version: is required (want major.minor.build with major and minor at most 255 and build at most 65535)\n" +
-				"  msiforge.yaml:5: product.verison: unknown key \"verison\" in product (known keys: name, manufacturer, version, upgrade_code, description, icon, help_url, about_url, language; msiforge schema config describes each)"},
-		{"syntax", func(s string) string { return s + "  - ]\n" },
-			"msiforge.yaml:7: did not find expected key"},
-		{"two documents", func(s string) string { return s + "---\nversion: 1\n" },
-			"msiforge.yaml: want one YAML document, found more"},
-		{"version 256.0.0", func(s string) string { return strings.Replace(s, "1.4.2", "256.0.0", 1) },
-			`msiforge.yaml: 1 problem:
+// parseErrorCase is a bad config and what msiforge says of it.
+type parseErrorCase struct {
+	name string
+	edit func(string) string
+	want string // the whole error message
+}
+
+// parseErrorCases are the bad configs of TestParseErrors, each one edit
+// of good.
+var parseErrorCases = []parseErrorCase{
+	{"empty", func(string) string { return "" }, "msiforge.yaml: empty config (start from 'msiforge init')"},
+	{"version missing", func(s string) string { return strings.Replace(s, "version: 1\n", "", 1) },
+		"msiforge.yaml: 1 problem:\n  msiforge.yaml:1: version: is required: write \"version: 1\" as the first line"},
+	{"version 2", func(s string) string { return strings.Replace(s, "version: 1", "version: 2", 1) },
+		"msiforge.yaml:1: version: 2 is not supported (this msiforge reads version: 1)"},
+	{"unknown field", func(s string) string { return strings.Replace(s, "  version: 1.4.2", "  verison: 1.4.2", 1) },
+		"msiforge.yaml: 2 problems:\n  msiforge.yaml:3: product.version: is required (want major.minor.build with major and minor at most 255 and build at most 65535)\n" +
+			"  msiforge.yaml:5: product.verison: unknown key \"verison\" in product (known keys: name, manufacturer, version, upgrade_code, description, icon, help_url, about_url, language; msiforge schema config describes each)"},
+	{"syntax", func(s string) string { return s + "  - ]\n" },
+		"msiforge.yaml:7: did not find expected key"},
+	{"two documents", func(s string) string { return s + "---\nversion: 1\n" },
+		"msiforge.yaml: want one YAML document, found more"},
+	{"version 256.0.0", func(s string) string { return strings.Replace(s, "1.4.2", "256.0.0", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:5: product.version: "256.0.0": major 256 is larger than 255 (want major.minor.build with major and minor at most 255 and build at most 65535)`},
-		{"build 65536", func(s string) string { return strings.Replace(s, "1.4.2", "1.4.65536", 1) },
-			`msiforge.yaml: 1 problem:
+	{"build 65536", func(s string) string { return strings.Replace(s, "1.4.2", "1.4.65536", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:5: product.version: "1.4.65536": build 65536 is larger than 65535 (want major.minor.build with major and minor at most 255 and build at most 65535)`},
-		{"pre-release", func(s string) string { return strings.Replace(s, "1.4.2", "1.2.3-beta", 1) },
-			`msiforge.yaml: 1 problem:
+	{"pre-release", func(s string) string { return strings.Replace(s, "1.4.2", "1.2.3-beta", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:5: product.version: "1.2.3-beta" is not a valid ProductVersion (want major.minor.build with major and minor at most 255 and build at most 65535; pre-release and build suffixes are not allowed)`},
-		{"two fields", func(s string) string { return strings.Replace(s, "1.4.2", "1.2", 1) },
-			`msiforge.yaml: 1 problem:
+	{"two fields", func(s string) string { return strings.Replace(s, "1.4.2", "1.2", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:5: product.version: "1.2" is not a valid ProductVersion (want major.minor.build with major and minor at most 255 and build at most 65535; all three fields are needed)`},
-		{"four fields", func(s string) string { return strings.Replace(s, "1.4.2", "1.4.2.7", 1) },
-			`msiforge.yaml: 1 problem:
+	{"four fields", func(s string) string { return strings.Replace(s, "1.4.2", "1.4.2.7", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:5: product.version: "1.4.2.7" is not a valid ProductVersion (want major.minor.build with major and minor at most 255 and build at most 65535; Windows Installer ignores a 4th field, so upgrades would not be detected)`},
-		{"bad guid", func(s string) string { return strings.Replace(s, "3f6c1b0e-8e4a", "3f6c1b0e-8e4g", 1) },
-			`msiforge.yaml: 1 problem:
+	{"bad guid", func(s string) string { return strings.Replace(s, "3f6c1b0e-8e4a", "3f6c1b0e-8e4g", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:6: product.upgrade_code: "3F6C1B0E-8E4G-4C53-9D0B-6A1E2F3C4D5E" is not a GUID (want XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hexadecimal; generate one with 'msiforge guid')`},
-		{"long name", func(s string) string {
-			return strings.Replace(s, "name: Example Support Console", "name: "+strings.Repeat("n", 64), 1)
-		}, `msiforge.yaml: 1 problem:
+	{"long name", func(s string) string {
+		return strings.Replace(s, "name: Example Support Console", "name: "+strings.Repeat("n", 64), 1)
+	}, `msiforge.yaml: 1 problem:
   msiforge.yaml:3: product.name: "` + strings.Repeat("n", 64) + `" is 64 characters long; at most 63 are allowed`},
-		{"control character", func(s string) string {
-			return strings.Replace(s, "manufacturer: Example Corp", `manufacturer: "Example\tCorp"`, 1)
-		},
-			`msiforge.yaml: 1 problem:
+	{"control character", func(s string) string {
+		return strings.Replace(s, "manufacturer: Example Corp", `manufacturer: "Example\tCorp"`, 1)
+	},
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:4: product.manufacturer: "Example\tCorp" must not contain control characters`},
-		{"folder character", func(s string) string {
-			return strings.Replace(s, "manufacturer: Example Corp", `manufacturer: Example/Corp`, 1)
-		},
-			`msiforge.yaml: 1 problem:
+	{"folder character", func(s string) string {
+		return strings.Replace(s, "manufacturer: Example Corp", `manufacturer: Example/Corp`, 1)
+	},
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:4: product.manufacturer: "Example/Corp" must not contain any of \/:*?"<>|[]{} (it is used as a Windows folder name and in formatted MSI fields)`},
-		{"missing payload file", func(s string) string { return strings.Replace(s, "README.txt]", "MISSING.txt]", 1) },
-			"msiforge.yaml: 1 problem:\n  msiforge.yaml:10: console.payload.x64[1]: file " + "DIR/MISSING.txt does not exist"},
-		{"payload is a directory", func(s string) string {
-			return strings.Replace(strings.Replace(s, "executable: Console.exe", "executable: adir.exe", 1), "x86: [bin/Console.exe]", "x86: [adir.exe]", 1)
-		}, "msiforge.yaml: 2 problems:\n  msiforge.yaml:10: console.payload.x64: does not contain the console executable \"adir.exe\"\n  msiforge.yaml:11: console.payload.x86[0]: DIR/adir.exe is not a regular file"},
-		{"bad arch and defaults, all at once", func(s string) string {
-			return s + "  defaults:\n    run_at_startup: 2\n    should_auto_update: -1\narchitectures: [x64, ia64, x64]\n"
-		}, `msiforge.yaml: 4 problems:
+	{"missing payload file", func(s string) string { return strings.Replace(s, "README.txt]", "MISSING.txt]", 1) },
+		"msiforge.yaml: 1 problem:\n  msiforge.yaml:10: console.payload.x64[1]: file " + "DIR/MISSING.txt does not exist"},
+	{"payload is a directory", func(s string) string {
+		return strings.Replace(strings.Replace(s, "executable: Console.exe", "executable: adir.exe", 1), "x86: [bin/Console.exe]", "x86: [adir.exe]", 1)
+	}, "msiforge.yaml: 2 problems:\n  msiforge.yaml:10: console.payload.x64: does not contain the console executable \"adir.exe\" (at the top of INSTALLDIR)\n  msiforge.yaml:11: console.payload.x86[0]: DIR/adir.exe is not a regular file"},
+	{"bad arch and defaults, all at once", func(s string) string {
+		return s + "  defaults:\n    run_at_startup: 2\n    should_auto_update: -1\narchitectures: [x64, ia64, x64]\n"
+	}, `msiforge.yaml: 4 problems:
   msiforge.yaml:13: console.defaults.run_at_startup: 2 is not allowed (want 0 or 1)
   msiforge.yaml:14: console.defaults.should_auto_update: -1 is not allowed (want 0 or 1)
-  msiforge.yaml:15: architectures[1]: "ia64" is not one of x86, x64, arm64
+  msiforge.yaml:15: architectures[1]: "ia64" is not one of x86, x64, arm64 (msiforge also reads 386, i386, i686 as x86; amd64, x86_64 as x64; aarch64 as arm64)
   msiforge.yaml:15: architectures[2]: "x64" is listed twice`},
-		{"arch without payload", func(s string) string { return s + "architectures: [arm64]\n" },
-			`msiforge.yaml: 1 problem:
-  msiforge.yaml:12: architectures[0]: "arm64" has no payload (add console.payload.arm64)`},
-		{"executable path", func(s string) string {
-			return strings.Replace(s, "executable: Console.exe", "executable: bin/Console.exe", 1)
-		},
-			`msiforge.yaml: 1 problem:
+	{"arch without payload", func(s string) string { return s + "architectures: [arm64]\n" },
+		`msiforge.yaml: 1 problem:
+  msiforge.yaml:12: architectures[0]: "arm64" has no payload (add console.payload.arm64 or console.files.arm64)`},
+	{"executable path", func(s string) string {
+		return strings.Replace(s, "executable: Console.exe", "executable: bin/Console.exe", 1)
+	},
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:8: console.executable: "bin/Console.exe" must be a file name, not a path`},
-		{"duplicate file names", func(s string) string {
-			return strings.Replace(s, "x86: [bin/Console.exe]", "x86: [bin/Console.exe, bin/CONSOLE.EXE]", 1)
-		},
-			`msiforge.yaml: 1 problem:
+	{"duplicate file names", func(s string) string {
+		return strings.Replace(s, "x86: [bin/Console.exe]", "x86: [bin/Console.exe, bin/CONSOLE.EXE]", 1)
+	},
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:11: console.payload.x86[1]: file name "CONSOLE.EXE" is already used by console.payload.x86[0] (Windows file names are case-insensitive)`},
-		{"bad url", func(s string) string {
-			return strings.Replace(s, "console:\n", "  help_url: ftp://example.com\nconsole:\n", 1)
-		},
-			`msiforge.yaml: 1 problem:
+	{"bad url", func(s string) string {
+		return strings.Replace(s, "console:\n", "  help_url: ftp://example.com\nconsole:\n", 1)
+	},
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:7: product.help_url: "ftp://example.com" is not an absolute http or https URL`},
-		{"signing: cert without key", func(s string) string { return s + "signing:\n  cert: README.txt\n" },
-			`msiforge.yaml: 1 problem:
+	{"signing: cert without key", func(s string) string { return s + "signing:\n  cert: README.txt\n" },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:13: signing: signing.cert and signing.key go together: give both`},
-		{"signing: pkcs12 and PEM, missing file, bad URL", func(s string) string {
-			return s + "signing:\n  cert: README.txt\n  key: nokey.pem\n  pkcs12: README.txt\n  password_env: P12PW\n  timestamp: [tsa.example.com]\n"
-		}, `msiforge.yaml: 3 problems:
+	{"signing: pkcs12 and PEM, missing file, bad URL", func(s string) string {
+		return s + "signing:\n  cert: README.txt\n  key: nokey.pem\n  pkcs12: README.txt\n  password_env: P12PW\n  timestamp: [tsa.example.com]\n"
+	}, `msiforge.yaml: 3 problems:
   msiforge.yaml:14: signing.key: file DIR/nokey.pem does not exist
   msiforge.yaml:15: signing.pkcs12: cannot be combined with signing.cert and signing.key: give either a PKCS#12 file or a PEM certificate and key
   msiforge.yaml:17: signing.timestamp[0]: "tsa.example.com" is not an absolute http or https URL`},
-		{"signing: pkcs11 incomplete", func(s string) string {
-			return s + "signing:\n  pkcs11:\n    module: /usr/lib/x.so\n    key_label: a\n    key_id: zz\n    pin_env: PIN\n    pin_file: pin.txt\n"
-		}, `msiforge.yaml: 3 problems:
+	{"signing: pkcs11 incomplete", func(s string) string {
+		return s + "signing:\n  pkcs11:\n    module: /usr/lib/x.so\n    key_label: a\n    key_id: zz\n    pin_env: PIN\n    pin_file: pin.txt\n"
+	}, `msiforge.yaml: 3 problems:
   msiforge.yaml:14: signing.pkcs11.token: is required: the token's label
   msiforge.yaml:14: signing.pkcs11: give one of key_label and key_id, not both
   msiforge.yaml:14: signing.pkcs11: give one of pin_env and pin_file, not both`},
-		{"signing: two key sources, remote URL, command without artifact", func(s string) string {
-			return s + "signing:\n  key: README.txt\n  cert: README.txt\n  remote:\n    url: http://signer:6300\n  command: [signtool, sign, setup.exe]\n"
-		}, `msiforge.yaml: 4 problems:
+	{"signing: two key sources, remote URL, command without artifact", func(s string) string {
+		return s + "signing:\n  key: README.txt\n  cert: README.txt\n  remote:\n    url: http://signer:6300\n  command: [signtool, sign, setup.exe]\n"
+	}, `msiforge.yaml: 4 problems:
   msiforge.yaml:13: signing: give one key source, not signing.key/signing.pkcs12 and signing.remote and signing.command: a key file, a PKCS#11 token, a relic server or a signing command
   msiforge.yaml:16: signing.remote.key: is required: the name of the key in the relic server's config
   msiforge.yaml:16: signing.remote.url: "http://signer:6300" is not an https://host:port URL
   msiforge.yaml:17: signing.command: does not name the file to sign: put ${artifact} where the command takes it`},
-		{"signing: remote with timestamps", func(s string) string {
-			return s + "signing:\n  timestamp: [http://tsa.example.com]\n  remote:\n    key: codesign\n    client_key: nokey.pem\n"
-		}, `msiforge.yaml: 2 problems:
+	{"signing: remote with timestamps", func(s string) string {
+		return s + "signing:\n  timestamp: [http://tsa.example.com]\n  remote:\n    key: codesign\n    client_key: nokey.pem\n"
+	}, `msiforge.yaml: 2 problems:
   msiforge.yaml:13: signing.timestamp: does not go with signing.remote: the server timestamps (timestamp: true on the key in relic's config)
   msiforge.yaml:16: signing.remote.client_key: file DIR/nokey.pem does not exist`},
-		{"signing: password without a key", func(s string) string {
-			return s + "signing:\n  password_file: README.txt\n"
-		}, `msiforge.yaml: 1 problem:
+	{"signing: password without a key", func(s string) string {
+		return s + "signing:\n  password_file: README.txt\n"
+	}, `msiforge.yaml: 1 problem:
   msiforge.yaml:13: signing: signing.password_env and signing.password_file are only for signing.pkcs12 or an encrypted signing.key`},
-		{"bad output name", func(s string) string { return s + "output:\n  name: my console\n" },
-			`msiforge.yaml: 1 problem:
+	{"bad output name", func(s string) string { return s + "output:\n  name: my console\n" },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:13: output.name: "my console" is not a file-name stem (letters, digits, '.', '_', '-'; starting with a letter or digit)`},
-		{"vsc per-user scope", func(string) string { return strings.Replace(withVSC, "vsc:\n", "vsc:\n  scope: user\n", 1) },
-			`msiforge.yaml: 1 problem:
+	{"vsc per-user scope", func(string) string { return strings.Replace(withVSC, "vsc:\n", "vsc:\n  scope: user\n", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:13: vsc.scope: "user" is not allowed: the VSC packages install a service and a driver, which need a per-machine package (ICE105); remove the setting or use "machine"`},
-		{"vsc unknown scope", func(string) string { return strings.Replace(withVSC, "vsc:\n", "vsc:\n  scope: both\n", 1) },
-			`msiforge.yaml: 1 problem:
+	{"vsc unknown scope", func(string) string { return strings.Replace(withVSC, "vsc:\n", "vsc:\n  scope: both\n", 1) },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:13: vsc.scope: "both" is not one of machine, user (and only machine is allowed: services and drivers need a per-machine package, ICE105)`},
-		{"vsc empty", func(s string) string { return s + "vsc: {}\n" },
-			`msiforge.yaml: 1 problem:
+	{"vsc empty", func(s string) string { return s + "vsc: {}\n" },
+		`msiforge.yaml: 1 problem:
   msiforge.yaml:12: vsc: configures no package: add vsc.representative, vsc.customer or both`},
-		{"vsc service settings, all at once", func(string) string {
-			return strings.Replace(withVSC, "  customer:\n", "    start: boot\n    display_name: \"A [B]\"\n  customer:\n    service_name: remotesupportvscrep\n", 1)
-		}, `msiforge.yaml: 3 problems:
+	{"vsc service settings, all at once", func(string) string {
+		return strings.Replace(withVSC, "  customer:\n", "    start: boot\n    display_name: \"A [B]\"\n  customer:\n    service_name: remotesupportvscrep\n", 1)
+	}, `msiforge.yaml: 3 problems:
   msiforge.yaml:17: vsc.representative.start: "boot" is not one of auto, demand, disabled
   msiforge.yaml:18: vsc.representative.display_name: "A [B]" must not contain any of \/:*?"<>|[]{} (it is used as a Windows folder name and in formatted MSI fields)
   msiforge.yaml:20: vsc.customer.service_name: "remotesupportvscrep" is already the service name of vsc.representative (service names are case-insensitive)`},
-		{"vsc bad service name", func(string) string {
-			return strings.Replace(withVSC, "  customer:\n", "  customer:\n    service_name: Remote Support\n", 1)
-		}, `msiforge.yaml: 1 problem:
+	{"vsc bad service name", func(string) string {
+		return strings.Replace(withVSC, "  customer:\n", "  customer:\n    service_name: Remote Support\n", 1)
+	}, `msiforge.yaml: 1 problem:
   msiforge.yaml:18: vsc.customer.service_name: "Remote Support" is not a service name (letters, digits, '_', '.', '-'; starting with a letter)`},
-		{"vsc bad hardware id", func(string) string {
-			return strings.Replace(withVSC, "  customer:\n", "  customer:\n    hardware_id: \"ROOT\\\\VSC[1]\"\n", 1)
-		}, `msiforge.yaml: 1 problem:
+	{"vsc bad hardware id", func(string) string {
+		return strings.Replace(withVSC, "  customer:\n", "  customer:\n    hardware_id: \"ROOT\\\\VSC[1]\"\n", 1)
+	}, `msiforge.yaml: 1 problem:
   msiforge.yaml:18: vsc.customer.hardware_id: "ROOT\\VSC[1]" is not a hardware ID (at most 200 of letters, digits and \ _ - & * . #, like ROOT\VSCREADER)`},
-		{"vsc files", func(string) string {
-			s := strings.Replace(withVSC, "x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys,", "x64: {inf: vsc/missing.inf, sys: vsc/vsc.inf,", 1)
-			return strings.Replace(s, "x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer", "arm64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat}\n  customer", 1)
-		}, `msiforge.yaml: 4 problems:
+	{"vsc files", func(string) string {
+		s := strings.Replace(withVSC, "x64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys,", "x64: {inf: vsc/missing.inf, sys: vsc/vsc.inf,", 1)
+		return strings.Replace(s, "x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer", "arm64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat}\n  customer", 1)
+	}, `msiforge.yaml: 4 problems:
   msiforge.yaml:15: vsc.representative.files.x64.inf: file DIR/vsc/missing.inf does not exist
   msiforge.yaml:15: vsc.representative.files.x64.sys: "vsc/vsc.inf" must end in .sys
   msiforge.yaml:15: vsc.representative.files: has no files for "x86" (architectures[0]; add vsc.representative.files.x86)
   msiforge.yaml:16: vsc.representative.files.arm64.service: is required (a .exe file)`},
-		{"vsc architectures", func(string) string {
-			return strings.Replace(withVSC, "vsc:\n", "vsc:\n  architectures: [x64, arm64, x64, ia64]\n", 1)
-		}, `msiforge.yaml: 4 problems:
+	{"vsc architectures", func(string) string {
+		return strings.Replace(withVSC, "vsc:\n", "vsc:\n  architectures: [x64, arm64, x64, ia64]\n", 1)
+	}, `msiforge.yaml: 4 problems:
   msiforge.yaml:13: vsc.architectures[2]: "x64" is listed twice
-  msiforge.yaml:13: vsc.architectures[3]: "ia64" is not one of x86, x64, arm64
+  msiforge.yaml:13: vsc.architectures[3]: "ia64" is not one of x86, x64, arm64 (msiforge also reads 386, i386, i686 as x86; amd64, x86_64 as x64; aarch64 as arm64)
   msiforge.yaml:16: vsc.representative.files: has no files for "arm64" (vsc.architectures[1]; add vsc.representative.files.arm64)
   msiforge.yaml:21: vsc.customer.files: has no files for "arm64" (vsc.architectures[1]; add vsc.customer.files.arm64)`},
-		{"vsc product name too long for the package name", func(string) string {
-			return strings.Replace(withVSC, "name: Example Support Console", "name: "+strings.Repeat("n", 50), 1)
-		}, `msiforge.yaml: 1 problem:
+	{"vsc product name too long for the package name", func(string) string {
+		return strings.Replace(withVSC, "name: Example Support Console", "name: "+strings.Repeat("n", 50), 1)
+	}, `msiforge.yaml: 1 problem:
   msiforge.yaml:3: product.name: "` + strings.Repeat("n", 50) + `" is too long for the VSC package name "` + strings.Repeat("n", 50) + ` VSC Representative" (69 characters; at most 63)`},
-	}
-	for _, tt := range tests {
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range parseErrorCases {
 		t.Run(tt.name, func(t *testing.T) {
 			d := dir(t)
 			_, err := config.Parse([]byte(tt.edit(good)), "msiforge.yaml", d)
@@ -330,7 +336,7 @@ func TestParseClearMessages(t *testing.T) {
 		}, []string{
 			`msiforge.yaml:8: console.executable: is a list; want a single text value`,
 			`msiforge.yaml:9: console.exe: "maybe" is a string; want true or false`,
-			`msiforge.yaml:10: console.colour: unknown key "colour" in console (known keys: executable, payload, shortcut, defaults, exe;`,
+			`msiforge.yaml:10: console.colour: unknown key "colour" in console (known keys: executable, payload, files, shortcut, defaults, exe;`,
 			`msiforge.yaml:12: console.defaults.run_at_startup: "yes" is a string; want 0 or 1`,
 			"4 problems",
 		}},

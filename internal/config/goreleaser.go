@@ -16,7 +16,7 @@ import (
 type Artifacts struct {
 	// GoReleaser takes each architecture's console executable from a
 	// GoReleaser dist directory, and the product version from its
-	// metadata; nil: none.
+	// metadata; absent: none.
 	GoReleaser *GoReleaser `yaml:"goreleaser"`
 }
 

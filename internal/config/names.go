@@ -54,11 +54,11 @@ func (c *Config) checkPathBudget(v *validator) {
 	if b := winname.FolderBudget(installDir); b.Over() {
 		v.warnf("product.name", "the default install folder may be %s, %s; Windows may refuse to create it (MAX_PATH)", b, assume)
 	}
-	for _, arch := range sortedKeys(c.Console.Payload) {
+	for _, arch := range sortedKeys(c.Console.Tree) {
 		longest, at := winname.Budget{}, ""
-		for i, f := range c.Console.Payload[arch] {
-			if b := winname.FileBudget(installDir, filepath.Base(f)); b.Len > longest.Len {
-				longest, at = b, fmt.Sprintf("console.payload.%s[%d]", arch, i)
+		for _, it := range c.Console.Tree[arch] {
+			if b := winname.FileBudget(installDir, it.Dst); b.Len > longest.Len {
+				longest, at = b, it.Field
 			}
 		}
 		if longest.Over() {

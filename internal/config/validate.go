@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/msiforge/msiforge/internal/payload"
 	"github.com/msiforge/msiforge/internal/winname"
 )
 
@@ -107,8 +108,8 @@ func (c *Config) validate(doc *yaml.Node, warns *[]problem) []problem {
 	c.checkPathBudget(v)
 
 	v.archList("architectures", c.Architectures, func(path, a string) {
-		if len(c.Console.Payload[a]) == 0 && len(c.Console.Payload) > 0 && !c.goreleaserFailed { // else reported at console.payload
-			v.addf(path, "%q has no payload (add console.payload.%s)", a, a)
+		if len(c.Console.Payload[a]) == 0 && len(c.Console.Files[a]) == 0 && len(c.Console.Payload)+len(c.Console.Files) > 0 && !c.goreleaserFailed { // else reported at console.payload
+			v.addf(path, "%q has no payload (add console.payload.%s or console.files.%s)", a, a, a)
 		}
 	})
 
@@ -148,7 +149,7 @@ func (v *validator) archList(prefix string, archs []string, more func(path, arch
 		path := fmt.Sprintf("%s[%d]", prefix, i)
 		switch {
 		case !isArch(a):
-			v.addf(path, "%q is not one of %s", a, strings.Join(Architectures, ", "))
+			v.addf(path, "%s", archProblem(a))
 		case seen[a]:
 			v.addf(path, "%q is listed twice", a)
 		case more != nil:
@@ -295,43 +296,84 @@ func (c *Config) validateConsole(v *validator) {
 	default:
 		exeOK = true
 	}
-	if len(con.Payload) == 0 {
-		v.addf("console.payload", "is required: the files to install, per architecture (x86, x64, arm64)")
+	if len(con.Payload) == 0 && len(con.Files) == 0 {
+		v.addf("console.payload", "is required (or console.files): the files to install, per architecture (x86, x64, arm64)")
 	}
-	for _, arch := range sortedKeys(con.Payload) {
+	c.Console.Tree = map[string][]payload.Item{}
+	for _, arch := range c.consoleArchs() {
 		files := con.Payload[arch]
 		path := "console.payload." + arch
 		if !isArch(arch) {
-			v.addf(path, "%q is not one of %s", arch, strings.Join(Architectures, ", "))
+			if _, ok := con.Payload[arch]; ok {
+				v.addf(path, "%s", archProblem(arch))
+			}
+			if _, ok := con.Files[arch]; ok {
+				v.addf("console.files."+arch, "%s", archProblem(arch))
+			}
 			continue
 		}
-		if len(files) == 0 {
+		_, inPayload := con.Payload[arch]
+		tree := con.Files[arch]
+		if inPayload && len(files) == 0 && len(tree) == 0 {
 			v.addf(path, "lists no files")
 			continue
 		}
+		if _, ok := con.Files[arch]; ok && len(tree) == 0 && len(files) == 0 {
+			v.addf("console.files."+arch, "lists no files")
+			continue
+		}
+		var items []payload.Item
+		bad := false
 		names := map[string]int{}
-		hasExe := false
-		var total int64
 		for i, f := range files {
 			fp := fmt.Sprintf("%s[%d]", path, i)
 			base := filepath.Base(f)
 			if !v.fileName(fp, base) {
+				bad = true
 				continue
 			}
 			if j, dup := names[strings.ToLower(base)]; dup {
 				v.addf(fp, "file name %q is already used by %s[%d] (Windows file names are case-insensitive)", base, path, j)
+				bad = true
 				continue
 			}
 			names[strings.ToLower(base)] = i
-			total += v.payloadFile(fp, c.Path(f))
-			if strings.EqualFold(base, exe) {
+			v.payloadFile(fp, c.Path(f))
+			items = append(items, payload.Item{Src: c.Path(f), Dst: base, Field: fp})
+		}
+		expanded, probs := payload.Expand(c.Dir, "console.files."+arch, tree)
+		for _, p := range probs {
+			v.addf(p.Field, "%s", p.Msg)
+			bad = true
+		}
+		items = append(items, expanded...)
+		payload.Sort(items)
+		for _, p := range payload.Collisions(items) {
+			v.addf(p.Field, "%s", p.Msg)
+			bad = true
+		}
+		hasExe := false
+		var total int64
+		n := 0
+		for _, it := range items {
+			if it.Folder {
+				continue
+			}
+			n++
+			if strings.EqualFold(it.Dst, exe) {
 				hasExe = true
 			}
+			if strings.HasPrefix(it.Field, "console.files.") {
+				total += v.payloadFile(it.Field+".src", it.Src)
+			} else if fi, err := os.Stat(it.Src); err == nil {
+				total += fi.Size()
+			}
 		}
-		if exeOK && !hasExe {
-			v.addf(path, "does not contain the console executable %q", exe)
+		if exeOK && !hasExe && !bad {
+			v.addf(path, "does not contain the console executable %q (at the top of INSTALLDIR)", exe)
 		}
-		v.cabinet(path, len(files), total)
+		v.cabinet(path, n, total)
+		c.Console.Tree[arch] = items
 	}
 }
 
@@ -521,6 +563,12 @@ func (v *validator) cabinet(path string, files int, total int64) {
 	if total > MaxCabinetBytes {
 		v.addf(path, "holds %d bytes in all; a cabinet holds at most %d bytes (0x7FFF8000, about 2 GiB)", total, int64(MaxCabinetBytes))
 	}
+}
+
+// archProblem says why a is not an architecture: the known ones, the
+// aliases, and the closest name.
+func archProblem(a string) string {
+	return fmt.Sprintf("%q is not one of %s (msiforge also reads %s)%s", a, strings.Join(Architectures, ", "), aliasList(), didYouMean(strings.ToLower(a)))
 }
 
 func isArch(a string) bool {

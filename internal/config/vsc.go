@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/msiforge/msiforge/internal/payload"
 )
 
 // VSC describes the virtual smart card (VSC) driver packages: one for the
@@ -18,23 +20,29 @@ type VSC struct {
 	// Architectures are the VSC packages' architectures; default: the
 	// top-level architectures. The driver ships for every Windows
 	// architecture even where the console does not (yet).
-	Architectures  []string    `yaml:"architectures"`
+	Architectures []string `yaml:"architectures"`
+	// Representative is the package for the technician's machine; its
+	// service is "Remote Support VSC Representative Service" by default.
 	Representative *VSCPackage `yaml:"representative"`
-	Customer       *VSCPackage `yaml:"customer"`
+	// Customer is the package for the supported machine.
+	Customer *VSCPackage `yaml:"customer"`
 }
 
 // VSCPackage is one VSC package: its files per architecture and its service.
 type VSCPackage struct {
 	// Files are the driver files and the service program, per architecture.
 	Files       map[string]VSCFiles `yaml:"files"`
-	ServiceName string              `yaml:"service_name"` // the service's key name; default per role
-	DisplayName string              `yaml:"display_name"` // what services.msc shows; default per role
+	ServiceName string              `yaml:"service_name"` // the service's key name; default RemoteSupportVscRep or RemoteSupportVscCust
+	DisplayName string              `yaml:"display_name"` // what services.msc shows; default "Remote Support VSC Representative Service" or "... Customer Service"
 	Description string              `yaml:"description"`  // optional service description
 	Start       string              `yaml:"start"`        // auto (default), demand or disabled
 	// HardwareID is the hardware ID of the virtual reader's device node,
 	// which the install creates (root-enumerated) and installs the driver
 	// on; default: the INF's first device model for each architecture.
 	HardwareID string `yaml:"hardware_id"`
+	// ExtraTree is what validation expanded each architecture's
+	// files.<arch>.extra into, sorted by destination. Not part of the YAML.
+	ExtraTree map[string][]payload.Item `yaml:"-"`
 }
 
 // VSCFiles are one architecture's files of a VSC package.
@@ -43,7 +51,15 @@ type VSCFiles struct {
 	SYS     string `yaml:"sys"`     // the driver binary the INF names
 	CAT     string `yaml:"cat"`     // the driver's signed catalog
 	Service string `yaml:"service"` // the service executable (.exe)
+	// Extra are more files installed into the role's folder, in the
+	// payload tree's format (console.files, internal/payload); not into
+	// Driver\, which holds the driver package.
+	Extra []payload.Entry `yaml:"extra"`
 }
+
+// MaxVSCExtra bounds a VSC package's extra files and folders: its one
+// feature holds at most 1,600 components (ICE47), five of them taken.
+const MaxVSCExtra = 1600 - 5
 
 // VSC roles, also the middle of the package file names.
 const (
@@ -214,7 +230,7 @@ func (c *Config) validateVSCFiles(v *validator, base string, p *VSCPackage) {
 	for _, arch := range sortedKeys(p.Files) {
 		path := base + ".files." + arch
 		if !isArch(arch) {
-			v.addf(path, "%q is not one of %s", arch, strings.Join(Architectures, ", "))
+			v.addf(path, "%s", archProblem(arch))
 			continue
 		}
 		f := p.Files[arch]
@@ -237,6 +253,9 @@ func (c *Config) validateVSCFiles(v *validator, base string, p *VSCPackage) {
 				v.payloadFile(fp, c.Path(e.file))
 			}
 		}
+		if len(f.Extra) > 0 {
+			c.vscExtra(v, path, p, arch, f)
+		}
 	}
 	list := "architectures"
 	if len(c.VSC.Architectures) > 0 {
@@ -256,4 +275,46 @@ func oneOf(s string, set []string) bool {
 		}
 	}
 	return false
+}
+
+// vscExtra expands and checks one architecture's extra files.
+func (c *Config) vscExtra(v *validator, path string, p *VSCPackage, arch string, f VSCFiles) {
+	items, probs := payload.Expand(c.Dir, path+".extra", f.Extra)
+	for _, pr := range probs {
+		v.addf(pr.Field, "%s", pr.Msg)
+	}
+	all := append([]payload.Item(nil), items...)
+	if f.Service != "" {
+		all = append(all, payload.Item{Src: c.Path(f.Service), Dst: filepath.Base(f.Service), Field: path + ".service"})
+	}
+	payload.Sort(all)
+	for _, pr := range payload.Collisions(all) {
+		v.addf(pr.Field, "%s", pr.Msg)
+	}
+	n := 0
+	dirs := map[string]bool{}
+	for _, it := range items {
+		top, _, _ := strings.Cut(it.Dst, "/")
+		if strings.EqualFold(top, "Driver") {
+			v.addf(it.Field+".dst", "%s would be installed as %s: the Driver folder holds the driver package (inf, sys, cat) only; choose another folder", it.Src, it.Dst)
+			continue
+		}
+		if !it.Folder {
+			n++
+			v.payloadFile(it.Field+".src", it.Src)
+		}
+		for d := it.Dir(); d != ""; d = filepath.ToSlash(filepath.Dir(d)) {
+			if d == "." {
+				break
+			}
+			dirs[strings.ToLower(d)] = true
+		}
+	}
+	if n+len(dirs) > MaxVSCExtra {
+		v.addf(path+".extra", "expands to %d files and %d folders; a VSC package holds at most %d (its feature may have 1,600 components, ICE47)", n, len(dirs), MaxVSCExtra)
+	}
+	if p.ExtraTree == nil {
+		p.ExtraTree = map[string][]payload.Item{}
+	}
+	p.ExtraTree[arch] = items
 }

@@ -12,10 +12,13 @@ import (
 
 // Tool is one external program and what doctor found out about it.
 type Tool struct {
-	Name     string `json:"name"`
-	Found    bool   `json:"found"`
-	Version  string `json:"version,omitempty"`
-	Package  string `json:"package"`
+	Name    string `json:"name"`
+	Found   bool   `json:"found"`
+	Version string `json:"version,omitempty"`
+	Package string `json:"package"`
+	// Install says where to get a tool no suitable Debian package ships
+	// (Package is then "").
+	Install  string `json:"install,omitempty"`
 	Required bool   `json:"required"` // build cannot work without it
 	Purpose  string `json:"purpose"`
 }
@@ -30,7 +33,9 @@ type probe struct {
 var probes = []probe{
 	{"wixl", "compile WiX sources into MSI", true, []string{"--version"}},
 	{"msibuild", "post-build MSI fix-ups", true, nil}, // no version flag: reported with msiinfo's
-	{"msiinfo", "read MSI tables back", true, []string{"--version"}},
+	// build reads the tables back in Go (internal/msi); msiinfo is only
+	// the independent reader tests and make bench compare against.
+	{"msiinfo", "compare table read-back (tests, bench)", false, []string{"--version"}},
 	{"makensis", "wrap MSIs into EXEs", true, []string{"-VERSION"}},
 	// go cross-compiles the VSC packages' custom-action helper
 	// (internal/vschelper); only builds with a vsc section need it.
@@ -52,7 +57,7 @@ func Check(ctx context.Context, run execx.Runner) []Tool {
 }
 
 func check(ctx context.Context, run execx.Runner, p probe) Tool {
-	t := Tool{Name: p.name, Package: execx.Packages[p.name], Required: p.required, Purpose: p.purpose}
+	t := Tool{Name: p.name, Package: execx.Packages[p.name], Install: execx.Elsewhere[p.name], Required: p.required, Purpose: p.purpose}
 	if _, err := execx.LookPath(p.name); err != nil {
 		return t
 	}

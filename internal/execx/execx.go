@@ -62,7 +62,14 @@ var Packages = map[string]string{
 	"wine":         "wine",
 	"wineserver":   "wine",
 	"osslsigncode": "osslsigncode",
-	"go":           "golang-go",
+}
+
+// Elsewhere says where to get the tools that no suitable Debian package
+// ships. Debian 12's golang-go is Go 1.19, older than the Go 1.21 the VSC
+// helper's module asks for (it builds with GOTOOLCHAIN=local), so naming
+// that package would send the user to a tool that then fails.
+var Elsewhere = map[string]string{
+	"go": "Go 1.21 or later from https://go.dev/dl; Debian 12's golang-go is too old",
 }
 
 // ToolMissingError reports a program that is not in PATH.
@@ -73,6 +80,9 @@ type ToolMissingError struct {
 func (e *ToolMissingError) Error() string {
 	if pkg, ok := Packages[e.Tool]; ok {
 		return fmt.Sprintf("%s not found in PATH (install it with: apt-get install %s)", e.Tool, pkg)
+	}
+	if where, ok := Elsewhere[e.Tool]; ok {
+		return fmt.Sprintf("%s not found in PATH (install %s)", e.Tool, where)
 	}
 	return fmt.Sprintf("%s not found in PATH", e.Tool)
 }
@@ -193,6 +203,9 @@ func (e *MissingToolsError) Error() string {
 	for _, t := range e.Tools {
 		pkg := Packages[t]
 		if pkg == "" {
+			if where, ok := Elsewhere[t]; ok {
+				t += " (" + where + ")"
+			}
 			names = append(names, t)
 			continue
 		}

@@ -1,78 +1,178 @@
-// Package jsonschema derives a JSON Schema (draft 2020-12) from Go types by
-// reflection, so documented formats (dist/manifest.json) cannot drift from
-// the structs that write them.
+// Package jsonschema derives the JSON Schemas (draft 2020-12) of
+// msiforge's documented formats (msiforge.yaml, dist/manifest.json, lint
+// --json) from the Go types that read or write them, with
+// github.com/invopop/jsonschema, so a schema cannot drift from its struct.
+// The descriptions are the types' Go doc comments, extracted by [Docs]
+// into a generated map that the binary embeds (it has no sources to read
+// at run time).
 package jsonschema
 
 import (
+	"encoding/json"
+	"fmt"
+	"go/format"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
-	"time"
+
+	js "github.com/invopop/jsonschema"
 )
 
 // Schema is a JSON Schema node.
-type Schema struct {
-	Schema               string             `json:"$schema,omitempty"`
-	ID                   string             `json:"$id,omitempty"`
-	Title                string             `json:"title,omitempty"`
-	Type                 string             `json:"type,omitempty"`
-	Format               string             `json:"format,omitempty"`
-	Properties           map[string]*Schema `json:"properties,omitempty"`
-	Required             []string           `json:"required,omitempty"`
-	AdditionalProperties any                `json:"additionalProperties,omitempty"`
-	Items                *Schema            `json:"items,omitempty"`
+type Schema = js.Schema
+
+// Options say how [For] reads a type.
+type Options struct {
+	ID, Title string
+	// Tag names the struct tag that holds the key names: "json" (the
+	// default) or "yaml".
+	Tag string
+	// Docs are the descriptions, keyed "import/path.Type" and
+	// "import/path.Type.Field" (see [Docs]).
+	Docs map[string]string
+	// RequiredFromTags: only fields tagged jsonschema:"required" are
+	// required. Otherwise every field without omitempty is, which suits
+	// formats msiforge writes (it always writes those fields), not a file
+	// a person writes.
+	RequiredFromTags bool
 }
 
-var timeType = reflect.TypeOf(time.Time{})
-
-// For returns the schema of v's type. Fields without omitempty are
-// required; unknown properties are not allowed.
-func For(v any, id, title string) *Schema {
-	s := of(reflect.TypeOf(v))
-	s.Schema, s.ID, s.Title = "https://json-schema.org/draft/2020-12/schema", id, title
+// For returns the schema of v's type: one tree without $defs (an editor
+// shows each key's description where it is), unknown properties refused.
+// A type may refine its schema with a JSONSchemaExtend(*Schema) method.
+func For(v any, o Options) *Schema {
+	r := &js.Reflector{
+		FieldNameTag:               o.Tag,
+		DoNotReference:             true,
+		ExpandedStruct:             true,
+		RequiredFromJSONSchemaTags: o.RequiredFromTags,
+		CommentMap:                 o.Docs,
+		Anonymous:                  true,
+	}
+	s := r.Reflect(v)
+	s.ID, s.Title = js.ID(o.ID), o.Title
+	s.Definitions = nil
 	return s
 }
 
-func of(t reflect.Type) *Schema {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t == timeType {
-		return &Schema{Type: "string", Format: "date-time"}
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return &Schema{Type: "string"}
-	case reflect.Bool:
-		return &Schema{Type: "boolean"}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return &Schema{Type: "integer"}
-	case reflect.Float32, reflect.Float64:
-		return &Schema{Type: "number"}
-	case reflect.Slice, reflect.Array:
-		return &Schema{Type: "array", Items: of(t.Elem())}
-	case reflect.Map:
-		return &Schema{Type: "object", AdditionalProperties: of(t.Elem())}
-	case reflect.Struct:
-		s := &Schema{Type: "object", Properties: map[string]*Schema{}, AdditionalProperties: false}
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			s.Properties[name] = of(f.Type)
-			if !strings.Contains(opts, "omitempty") {
-				s.Required = append(s.Required, name)
+// Prop returns the property schema at path (keys of nested objects; "[]"
+// steps into an array's items, "*" into a map's values), or panics: the
+// paths are msiforge's own and a test runs every one.
+func Prop(s *Schema, path ...string) *Schema {
+	for _, p := range path {
+		var next *Schema
+		switch p {
+		case "[]":
+			next = s.Items
+		case "*":
+			next = s.AdditionalProperties
+		default:
+			if s.Properties != nil {
+				next, _ = s.Properties.Get(p)
 			}
 		}
-		return s
+		if next == nil {
+			panic(fmt.Sprintf("jsonschema: no property %q in %v", p, path))
+		}
+		s = next
 	}
-	return &Schema{}
+	return s
 }
+
+// Docs reads the Go doc comments of the package in dir (import path pkg)
+// and returns those of roots' types and of every struct type reachable
+// from them through fields, with their fields' comments: the descriptions
+// [For] uses. A type's description is its first sentence; a field's is
+// its whole comment, each paragraph on one line.
+func Docs(pkg, dir string, roots ...any) (map[string]string, error) {
+	r := &js.Reflector{}
+	if err := r.AddGoComments(pkg, dir); err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] || t.PkgPath() != pkg {
+			return
+		}
+		seen[t] = true
+		name := t.PkgPath() + "." + t.Name()
+		want[name] = true
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.IsExported() && f.Tag.Get("yaml") != "-" && f.Tag.Get("json") != "-" {
+				want[name+"."+f.Name] = true
+				walk(f.Type)
+			}
+		}
+	}
+	for _, v := range roots {
+		walk(reflect.TypeOf(v))
+	}
+	out := map[string]string{}
+	for k, v := range r.CommentMap {
+		if want[k] && v != "" {
+			out[k] = oneLine(v)
+		}
+	}
+	return out, nil
+}
+
+// oneLine joins the lines of each paragraph of a comment.
+func oneLine(s string) string {
+	paras := strings.Split(strings.TrimSpace(s), "\n\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// GoSource renders docs as a Go file of package pkgName declaring var
+// name: the generated file a package embeds its descriptions with.
+func GoSource(pkgName, name, generator string, docs map[string]string) ([]byte, error) {
+	keys := make([]string, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "// Code generated by %s; DO NOT EDIT.\n\npackage %s\n\n", generator, pkgName)
+	fmt.Fprintf(&b, "// %s are the Go doc comments of the schema's types and fields:\n// the descriptions of its JSON Schema.\nvar %s = map[string]string{\n", name, name)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\t%s: %s,\n", strconv.Quote(k), strconv.Quote(docs[k]))
+	}
+	b.WriteString("}\n")
+	return format.Source([]byte(b.String()))
+}
+
+// Marshal renders s as indented JSON with a final newline, with <, > and
+// & as themselves: encoding/json escapes them for HTML, which makes
+// patterns hard to read and is of no use in a schema file.
+func Marshal(s *Schema) ([]byte, error) {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\\' && i+1 < len(b) {
+			if r, ok := htmlEscapes[string(b[i:min(i+6, len(b))])]; ok {
+				out = append(out, r)
+				i += 5
+				continue
+			}
+			out = append(out, b[i], b[i+1]) // any other escape, \\ included, as it is
+			i++
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return append(out, '\n'), nil
+}
+
+var htmlEscapes = map[string]byte{`\u003c`: '<', `\u003e`: '>', `\u0026`: '&'}

@@ -1,63 +1,44 @@
 package jsonschema_test
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	sv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/msiforge/msiforge/internal/jsonschema"
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/packaging"
 )
 
-// validate checks v (decoded JSON) against s: types, required properties
-// and no unknown properties. Enough of JSON Schema for our own schemas.
-func validate(errs *[]string, path string, s *jsonschema.Schema, v any) {
-	bad := func(format string, args ...any) { *errs = append(*errs, path+": "+fmt.Sprintf(format, args...)) }
-	switch s.Type {
-	case "object":
-		m, ok := v.(map[string]any)
-		if !ok {
-			bad("%T, want an object", v)
-			return
-		}
-		for _, r := range s.Required {
-			if _, ok := m[r]; !ok {
-				bad("required property %q missing", r)
-			}
-		}
-		for k, x := range m {
-			if p, ok := s.Properties[k]; ok {
-				validate(errs, path+"."+k, p, x)
-			} else if sub, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
-				validate(errs, path+"."+k, sub, x)
-			} else {
-				bad("property %q is not in the schema", k)
-			}
-		}
-	case "array":
-		a, ok := v.([]any)
-		if !ok {
-			bad("%T, want an array", v)
-			return
-		}
-		for _, x := range a {
-			validate(errs, path+"[]", s.Items, x)
-		}
-	case "string":
-		if _, ok := v.(string); !ok {
-			bad("%T, want a string", v)
-		}
-	case "integer", "number":
-		if _, ok := v.(float64); !ok {
-			bad("%T, want a number", v)
-		}
-	case "boolean":
-		if _, ok := v.(bool); !ok {
-			bad("%T, want a boolean", v)
-		}
+// compile compiles s with an independent validator.
+func compile(t *testing.T, s *jsonschema.Schema) *sv.Schema {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
 	}
+	doc, err := sv.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sv.NewCompiler()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	return c.MustCompile("schema.json")
+}
+
+func value(t *testing.T, b []byte) any {
+	t.Helper()
+	v, err := sv.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func TestManifestMatchesItsSchema(t *testing.T) {
@@ -68,24 +49,40 @@ func TestManifestMatchesItsSchema(t *testing.T) {
 				Signature: &packaging.Signature{Subject: "CN=S", Timestamp: &ts, TimestampAuthority: "CN=T"}},
 			{Path: "a.exe", Kind: packaging.KindConsoleEXE, Arch: "x64", Size: 2, SHA256: "y"},
 		}, manifest.Build{Msiforge: "v1", Tools: map[string]string{"wixl": "0.101"}, SourceDateEpoch: 1})
-	var v any
-	if err := json.Unmarshal(m.JSON(), &v); err != nil {
+	s := manifest.Schema()
+	v := compile(t, s)
+	if err := v.Validate(value(t, m.JSON())); err != nil {
+		t.Error(err)
+	}
+	if f := jsonschema.Prop(s, "artifacts", "[]", "timestamp").Format; f != "date-time" {
+		t.Errorf("time fields: format %q, want date-time", f)
+	}
+	if d := jsonschema.Prop(s, "artifacts", "[]", "signer_untrusted").Description; !strings.Contains(d, "Windows will not trust") {
+		t.Errorf("descriptions are not the doc comments: %q", d)
+	}
+	// And the schema rejects what it should: an unknown property, missing
+	// fields, a wrong type.
+	for _, bad := range []string{
+		`{"schema_version": 1, "product": {}, "artifacts": [], "build": {"msiforge": "v", "tools": {}, "source_date_epoch": 1}}`,
+		`{"schema_version": 1, "product": {"name": "P", "manufacturer": "M", "version": "1", "version_source": "config", "upgrade_code": "U"}, "artifacts": [], "build": {"msiforge": "v", "tools": {}, "source_date_epoch": 1}, "extra": true}`,
+		`{"schema_version": "1", "product": {"name": "P", "manufacturer": "M", "version": "1", "version_source": "config", "upgrade_code": "U"}, "artifacts": [], "build": {"msiforge": "v", "tools": {}, "source_date_epoch": 1}}`,
+	} {
+		if err := v.Validate(value(t, []byte(bad))); err == nil {
+			t.Errorf("the schema accepts %s", bad)
+		}
+	}
+}
+
+func TestDocsOneLinePerParagraph(t *testing.T) {
+	docs, err := jsonschema.Docs("github.com/msiforge/msiforge/internal/manifest", "../manifest", manifest.Manifest{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	s := jsonschema.For(manifest.Manifest{}, "id", "title")
-	var errs []string
-	validate(&errs, "manifest", s, v)
-	for _, e := range errs {
-		t.Error(e)
+	d := docs["github.com/msiforge/msiforge/internal/manifest.Manifest.WeakSigning"]
+	if want := "WeakSigning: at least one artifact was signed with --allow-weak by a certificate that breaks the signing identity rules. Such a release is for tests only."; d != want {
+		t.Errorf("doc = %q, want %q", d, want)
 	}
-	if s.Properties["artifacts"].Items.Properties["timestamp"].Format != "date-time" {
-		t.Error("time fields are not date-time strings")
-	}
-	// And the schema rejects what it should.
-	bad := map[string]any{"schema_version": 1.0, "product": map[string]any{}, "artifacts": []any{}, "build": map[string]any{}, "extra": true}
-	var badErrs []string
-	validate(&badErrs, "bad", s, bad)
-	if len(badErrs) < 5 { // extra, and 4 missing product fields at least
-		t.Errorf("a manifest with an unknown property and missing fields gave only %v", badErrs)
+	if _, ok := docs["github.com/msiforge/msiforge/internal/manifest.Manifest"]; !ok {
+		t.Error("no type doc")
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/msiforge/msiforge/internal/msi"
 )
 
@@ -28,6 +30,10 @@ const (
 	Error   Level = "error"
 	Warning Level = "warning"
 )
+
+// JSONSchemaExtend lists the levels in the schema of lint --json
+// (github.com/invopop/jsonschema calls it).
+func (Level) JSONSchemaExtend(s *jsonschema.Schema) { s.Enum = []any{string(Error), string(Warning)} }
 
 // Finding is one problem a rule found in one row.
 type Finding struct {

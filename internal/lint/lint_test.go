@@ -97,7 +97,7 @@ func TestMutantsFail(t *testing.T) {
 		{"ICE08", lint.Error, console, []string{"UPDATE `Component` SET `ComponentId` = '{050BD936-7B30-5270-BB6E-DFD581F81367}' WHERE `Component` = 'Settings'"}, "", "has a duplicate GUID: {050BD936-7B30-5270-BB6E-DFD581F81367}"},
 		{"ICE09", lint.Warning, console, []string{"UPDATE `Component` SET `Directory_` = 'SystemFolder' WHERE `Component` = 'Settings'"}, "Settings", "is a non-permanent system component"},
 		{"ICE16", lint.Error, console, []string{"UPDATE `Property` SET `Value` = '" + strings.Repeat("n", 64) + "' WHERE `Property` = 'ProductName'"}, "ProductName", "Current length: 64"},
-		{"ICE18", lint.Error, console, []string{"UPDATE `Component` SET `KeyPath` = '' WHERE `Component` = 'Settings'"}, "Settings", "The Directory/Component pair must be listed in the CreateFolders table."},
+		{"ICE18", lint.Error, console, []string{"UPDATE `Component` SET `KeyPath` = '' WHERE `Component` = 'RunAtStartup'"}, "RunAtStartup", "The Directory/Component pair must be listed in the CreateFolders table."},
 		{"ICE21", lint.Error, console, []string{"DELETE FROM `FeatureComponents` WHERE `Component_` = 'Settings'"}, "Settings", "does not belong to any Feature."},
 		{"ICE24", lint.Error, console, []string{"UPDATE `Property` SET `Value` = '1.256.2' WHERE `Property` = 'ProductVersion'"}, "ProductVersion", "is an invalid version string"},
 		{"ICE27", lint.Error, console, []string{"UPDATE `InstallExecuteSequence` SET `Sequence` = 1450 WHERE `Action` = 'InstallFiles'"}, "InstallFiles", "Required: between InstallInitialize and InstallFinalize"},

@@ -323,6 +323,20 @@ func msf002(d *db) []Finding {
 			out = append(out, find("MSF002", Error, "Directory", dir, "The directory %s is in the user profile (custom action %s sets it to %s) but is not listed in the RemoveFile table.", dir, red[dir].action, red[dir].target))
 		}
 	}
+	// The folders below a redirected one are in the profile too (the
+	// console's payload tree under INSTALLDIR).
+	for _, r := range d.rows["Directory"] {
+		dir := r["Directory"]
+		if _, ok := red[dir]; ok || removed[dir] {
+			continue
+		}
+		for _, a := range d.ancestors(dir)[1:] {
+			if rd, ok := red[a]; ok {
+				out = append(out, find("MSF002", Error, "Directory", dir, "The directory %s is in the user profile (under %s, which custom action %s sets to %s) but is not listed in the RemoveFile table.", dir, a, rd.action, rd.target))
+				break
+			}
+		}
+	}
 	return out
 }
 

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/msiforge/msiforge/internal/jsonschema"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -130,4 +131,17 @@ func (m *Manifest) Write(dir string) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+//go:generate go test -run TestSchemaDocs -update
+
+// Schema returns the JSON Schema (draft 2020-12) of manifest.json,
+// reflected from [Manifest]; its descriptions are the Go doc comments of
+// its fields (schemadoc.go).
+func Schema() *jsonschema.Schema {
+	return jsonschema.For(Manifest{}, jsonschema.Options{
+		ID:    "https://msiforge.invalid/schema/manifest-v1.json",
+		Title: "msiforge dist/manifest.json",
+		Docs:  schemaDocs,
+	})
 }

@@ -24,6 +24,17 @@ type Target struct {
 	EXE, Nsi string
 }
 
+// ArchError is an --arch the config does not build: a command-line
+// mistake (the CLI exits 2 with it).
+type ArchError struct {
+	Arch  string
+	Known []string // the config's architectures
+}
+
+func (e *ArchError) Error() string {
+	return fmt.Sprintf("--arch %s: not one of the config's architectures (%s)", e.Arch, strings.Join(e.Known, ", "))
+}
+
 // Targets returns the targets of c, restricted to only (if non-empty),
 // whose entries must be among c's architectures (the top-level ones or the
 // VSC packages').
@@ -36,7 +47,7 @@ func Targets(c *config.Config, only []string) ([]Target, error) {
 	}
 	for _, a := range only {
 		if !contains(known, a) {
-			return nil, fmt.Errorf("--arch %s: not one of the config's architectures (%s)", a, strings.Join(known, ", "))
+			return nil, &ArchError{Arch: a, Known: known}
 		}
 	}
 	pick := func(archs []string) []string {

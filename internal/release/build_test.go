@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -352,5 +353,62 @@ func TestBuildIsReproducible(t *testing.T) {
 	}
 	if z := build(a, epoch); z.PackageCode == x.PackageCode {
 		t.Error("a changed payload kept the PackageCode")
+	}
+}
+
+// countingRunner runs the real tools and records each command line.
+type countingRunner struct {
+	mu   sync.Mutex
+	cmds []execx.Cmd
+}
+
+func (r *countingRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
+	r.mu.Lock()
+	r.cmds = append(r.cmds, c)
+	r.mu.Unlock()
+	return execx.OS{}.Run(ctx, c)
+}
+
+// TestOneFixupPassPerMSI: all the fix-ups and the summary information of
+// an MSI go into one msibuild run (each run rewrites the whole file), the
+// code page import first in it; the read-back checks still pass (Build
+// fails otherwise).
+func TestOneFixupPassPerMSI(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "makensis", "go")
+	c := testutil.LoadExampleWithVSC(t) // consoles and VSC packages, all architectures
+	run := &countingRunner{}
+	arts, err := release.Build(context.Background(), run, c, release.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msis := 0
+	for _, a := range arts {
+		if strings.HasSuffix(a.Path, ".msi") {
+			msis++
+		}
+	}
+	var wixl, msibuild, goBuilds int
+	for _, cmd := range run.cmds {
+		switch cmd.Name {
+		case "go":
+			goBuilds++
+		case "wixl":
+			wixl++
+		case "msibuild":
+			msibuild++
+			if len(cmd.Args) < 3 || cmd.Args[1] != "-i" || filepath.Base(cmd.Args[2]) != "_ForceCodepage.idt" {
+				t.Errorf("msibuild %v: the code page import is not first", cmd.Args)
+			}
+			if !slices.Contains(cmd.Args, "-q") || !slices.ContainsFunc(cmd.Args, func(a string) bool { return filepath.Base(a) == "_SummaryInformation.idt" }) {
+				t.Errorf("msibuild %v lacks the table fix-ups or the summary information", cmd.Args)
+			}
+		}
+	}
+	if msis < 9 || wixl != msis || msibuild != msis {
+		t.Errorf("%d MSIs, %d wixl runs, %d msibuild runs; want one of each per MSI", msis, wixl, msibuild)
+	}
+	// The VSC helper is built once per architecture, for both roles.
+	if goBuilds != 3 {
+		t.Errorf("%d go builds of the VSC helper, want 3 (one per architecture)", goBuilds)
 	}
 }

@@ -242,7 +242,7 @@ func TestPreflight(t *testing.T) {
 	}
 	v := testutil.LoadExampleWithVSC(t, "x64")
 	v.Console.EXE = &noEXE
-	if err := release.Preflight(v, nil); err == nil || !strings.HasPrefix(err.Error(), "build needs 1 tool that is not in PATH: go (Debian package golang-go)") {
+	if err := release.Preflight(v, nil); err == nil || !strings.HasPrefix(err.Error(), "build needs 1 tool that is not in PATH: go (Go 1.21 or later from https://go.dev/dl") {
 		t.Errorf("with VSC packages: %v, want go missing", err)
 	}
 }

@@ -6,11 +6,14 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/msiforge/msiforge/internal/check"
@@ -23,6 +26,7 @@ import (
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/render"
 	"github.com/msiforge/msiforge/internal/site"
+	"github.com/msiforge/msiforge/internal/vschelper"
 	"github.com/msiforge/msiforge/packaging"
 	"github.com/msiforge/msiforge/packaging/exe"
 	"github.com/msiforge/msiforge/packaging/msi"
@@ -61,6 +65,11 @@ type Options struct {
 	// Clean removes the files an earlier build wrote into the output
 	// directory that this release does not have (build --clean).
 	Clean bool
+	// Track, when set, follows each target's steps (a live display).
+	Track Tracker
+	// Jobs is how many targets build at once (build -j); 0 means one per
+	// CPU (runtime.NumCPU).
+	Jobs int
 	// Force rebuilds every target even when the output directory holds
 	// it up to date (build --force); build keys are still recorded.
 	Force bool
@@ -69,6 +78,15 @@ type Options struct {
 	// BuildShard set up; nil (Build called alone) builds everything and
 	// records no build keys.
 	keys *keying
+
+	helpers *helperCache // set by Build
+}
+
+func (o Options) jobs() int {
+	if o.Jobs > 0 {
+		return o.Jobs
+	}
+	return runtime.NumCPU()
 }
 
 func (o Options) verbose(msg string) {
@@ -216,6 +234,13 @@ func Preflight(c *config.Config, archs []string) error {
 // page. Release calls it on its staging directory; tests call it on an
 // empty directory of their own. On an error nothing half-written is left:
 // each artifact is renamed into place only when complete.
+//
+// Up to opts.Jobs targets build at once (build -j). One target's steps
+// (wixl, fix-ups, checks, signing, its EXE) follow in order; the
+// artifacts come back in plan order whatever finished first, so the
+// result does not depend on Jobs. The first failure cancels the other
+// targets; the error reported is the failure of the earliest target in
+// plan order, not a cancellation it caused.
 func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options) ([]packaging.Artifact, error) {
 	srcs, err := Sources(c, opts.Archs)
 	if err != nil {
@@ -226,75 +251,168 @@ func Build(ctx context.Context, run execx.Runner, c *config.Config, opts Options
 	if dir == "" {
 		dir = c.OutputDir()
 	}
+	jobs := min(opts.jobs(), max(len(srcs), 1))
+	var ordered *orderedLog
+	if jobs > 1 {
+		opts.Signer = serialSigner(opts.Signer)
+		if opts.Track == nil && opts.Progress != nil {
+			ordered = newOrderedLog(opts.Progress, len(srcs))
+		} else {
+			opts.Progress = syncProgress(opts.Progress)
+		}
+	}
+	helpers := &helperCache{builds: map[string]*helperBuild{}}
+	defer helpers.remove()
+	opts.helpers = helpers
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([][]packaging.Artifact, len(srcs))
+	errs := make([]error, len(srcs))
+	sem := make(chan struct{}, jobs)
+	var wg sync.WaitGroup
+	launched := 0
+	for i, s := range srcs {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			break // a target failed (or the build was interrupted): start no other
+		}
+		launched++
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			topts := opts
+			if ordered != nil {
+				topts.Progress = func(msg string) { ordered.line(i, msg) }
+			}
+			results[i], errs[i] = buildTarget(ctx, run, c, topts, dir, s)
+			if errs[i] != nil {
+				cancel()
+			}
+			if ordered != nil {
+				ordered.finish(i, errs[i])
+			}
+		}()
+	}
+	wg.Wait()
 	var arts []packaging.Artifact
-	for _, s := range srcs {
-		out := filepath.Join(dir, s.Target.File)
-		epoch := opts.Epoch
-		if epoch.IsZero() {
-			epoch = packaging.DefaultEpoch
+	for i := range srcs {
+		if errs[i] != nil {
+			return arts, firstFailure(parent, errs[i:])
 		}
-		var a packaging.Artifact
-		// Up to date: the previous release's MSI (and then its EXE) is
-		// reused when its build key is the same (uptodate.go).
-		msiKey, reused := "", false
-		if opts.keys != nil {
-			if msiKey, err = opts.keys.msiKey(s); err != nil {
-				return arts, err
-			}
-			a, reused = opts.keys.reuse(opts, s.Target.File, msiKey, dir, reusedMSI(s), msiTools(s))
-		}
-		if !reused {
-			if a, err = buildMSI(ctx, run, c, opts, s, out, epoch); err != nil {
-				return arts, err
-			}
-			a.BuildKey = msiKey
-		}
-		arts = append(arts, a)
-		if s.Target.EXE == "" {
-			continue
-		}
-		var e packaging.Artifact
-		exeKey, exeReused := "", false
-		if opts.keys != nil {
-			exeKey = opts.keys.exeKey(s, msiKey)
-			// An EXE wraps its MSI: a rebuilt MSI means a rebuilt EXE.
-			if reused {
-				e, exeReused = opts.keys.reuse(opts, s.Target.EXE, exeKey, dir, reusedEXE(s), exe.Tools)
-			}
-		}
-		if exeReused {
-			arts = append(arts, e)
-			continue
-		}
-		opts.progress("building %s", s.Target.EXE)
-		e, err = exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer})
-		if err != nil {
-			return arts, err
-		}
-		e.BuildKey = exeKey
-		opts.progress("built %s (%s, %d bytes%s)", s.Target.EXE, e.Arch, e.Size, signedBy(e))
-		arts = append(arts, e)
+		arts = append(arts, results[i]...)
+	}
+	if launched < len(srcs) {
+		return arts, parent.Err() // interrupted between two targets
 	}
 	return arts, nil
 }
 
-// buildMSI builds s's MSI into out.
-func buildMSI(ctx context.Context, run execx.Runner, c *config.Config, opts Options, s Source, out string, epoch time.Time) (packaging.Artifact, error) {
-	opts.progress("building %s", s.Target.File)
+// firstFailure is the first of errs that is not a cancellation caused by
+// another target's failure (errs[0] is not nil): the error -j 1 reports
+// when that target comes first. When the build itself was interrupted,
+// or every error is a cancellation, it is errs[0].
+func firstFailure(parent context.Context, errs []error) error {
+	if parent.Err() == nil {
+		for _, err := range errs {
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+		}
+	}
+	return errs[0]
+}
+
+// Tracker follows the targets of a build for a live display: Start when
+// a target (named by its MSI's file name) begins, Step as each of its
+// steps starts, Done when it ended, with its error. Targets built at once
+// call it concurrently.
+type Tracker interface {
+	Start(target string)
+	Step(target, step string)
+	Done(target string, err error)
+}
+
+// buildTarget builds one target: its MSI, then its EXE, if any.
+func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts Options, dir string, s Source) (arts []packaging.Artifact, err error) {
+	name := s.Target.File
+	var step func(string)
+	if opts.Track != nil {
+		opts.Track.Start(name)
+		defer func() { opts.Track.Done(name, err) }()
+		step = func(st string) { opts.Track.Step(name, st) }
+	}
+	out := filepath.Join(dir, s.Target.File)
+	epoch := opts.Epoch
+	if epoch.IsZero() {
+		epoch = packaging.DefaultEpoch
+	}
+	// Up to date: the previous release's MSI (and then its EXE) is reused
+	// when its build key is the same (uptodate.go).
 	var a packaging.Artifact
-	var err error
+	msiKey, reused := "", false
+	if opts.keys != nil {
+		if msiKey, err = opts.keys.msiKey(s); err != nil {
+			return nil, err
+		}
+		a, reused = opts.keys.reuse(opts, s.Target.File, msiKey, dir, reusedMSI(s), msiTools(s))
+		if reused && step != nil {
+			step("up to date")
+		}
+	}
+	if !reused {
+		if a, err = buildMSI(ctx, run, c, opts, s, out, epoch, step); err != nil {
+			return nil, err
+		}
+		a.BuildKey = msiKey
+	}
+	if s.Target.EXE == "" {
+		return []packaging.Artifact{a}, nil
+	}
+	exeKey := ""
+	if opts.keys != nil {
+		exeKey = opts.keys.exeKey(s, msiKey)
+		// An EXE wraps its MSI: a rebuilt MSI means a rebuilt EXE.
+		if reused {
+			if e, ok := opts.keys.reuse(opts, s.Target.EXE, exeKey, dir, reusedEXE(s), exe.Tools); ok {
+				return []packaging.Artifact{a, e}, nil
+			}
+		}
+	}
+	opts.progress("building %s", s.Target.EXE)
+	e, err := exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer, Step: step})
+	if err != nil {
+		return nil, err
+	}
+	e.BuildKey = exeKey
+	opts.progress("built %s (%s, %d bytes%s)", s.Target.EXE, e.Arch, e.Size, signedBy(e))
+	return []packaging.Artifact{a, e}, nil
+}
+
+// buildMSI builds s's MSI into out; step, when set, hears of each step.
+func buildMSI(ctx context.Context, run execx.Runner, c *config.Config, opts Options, s Source, out string, epoch time.Time, step func(string)) (a packaging.Artifact, err error) {
+	opts.progress("building %s", s.Target.File)
 	// Every MSI is linted after the fix-ups and before signing (issue 16).
-	lintGate := func(path string) error { return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose) }
+	lintGate := func(path string) error {
+		if step != nil {
+			step("lint")
+		}
+		return lint.Gate(path, c.Lint.IgnoredRules(), opts.verbose)
+	}
 	if s.VSC != nil {
-		a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
-			Check: func(_ context.Context, path string) error { return lintGate(path) }})
+		a, err = vsc.Build(ctx, run, vsc.Job{Model: s.VSC, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose, Step: step,
+			Check:  func(_ context.Context, path string) error { return lintGate(path) },
+			Helper: func(ctx context.Context, arch string) (string, error) { return opts.helpers.get(ctx, run, arch) }})
 	} else {
-		a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose,
+		a, err = msi.Build(ctx, run, msi.Job{Model: s.Model, Source: s.Text, Out: out, Epoch: epoch, Signer: opts.Signer, SignPayload: opts.SignPayload, Log: opts.verbose, Step: step,
 			Check: func(_ context.Context, path string) error {
 				if err := lintGate(path); err != nil {
 					return err
 				}
 				// Omitted properties must take the config's defaults.
+				if step != nil {
+					step("matrix check")
+				}
 				return check.Build(path, matrix.Defaults{RunAtStartup: s.Model.Defaults.RunAtStartup, ShouldAutoUpdate: s.Model.Defaults.ShouldAutoUpdate})
 			}})
 	}
@@ -384,4 +502,48 @@ func writeRecords(m *manifest.Manifest, pg site.Page, dir string) ([]string, err
 		return paths, err
 	}
 	return append(paths, p), nil
+}
+
+// helperCache builds the VSC helper once per architecture for a whole
+// build: the representative and the customer package of an architecture
+// embed the same file (a Go build each, 0.5 s or more even with a warm
+// build cache). The packages only read it: msi.Build stages and signs a
+// copy.
+type helperCache struct {
+	mu     sync.Mutex
+	dir    string
+	builds map[string]*helperBuild
+}
+
+type helperBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func (h *helperCache) get(ctx context.Context, run execx.Runner, arch string) (string, error) {
+	h.mu.Lock()
+	if h.dir == "" {
+		dir, err := os.MkdirTemp("", "msiforge-vsc-")
+		if err != nil {
+			h.mu.Unlock()
+			return "", err
+		}
+		h.dir = dir
+	}
+	b := h.builds[arch]
+	if b == nil {
+		b = &helperBuild{}
+		h.builds[arch] = b
+	}
+	dir := h.dir
+	h.mu.Unlock()
+	b.once.Do(func() { b.path, b.err = vschelper.Build(ctx, run, arch, dir) })
+	return b.path, b.err
+}
+
+func (h *helperCache) remove() {
+	if h.dir != "" {
+		os.RemoveAll(h.dir)
+	}
 }

@@ -39,6 +39,12 @@ func TestRenderIsDeterministic(t *testing.T) {
 		}
 		b.Console.Payload[arch] = files
 	}
+	for arch, items := range b.Console.Tree { // what validation expanded
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+		b.Console.Tree[arch] = items
+	}
 	da, db := t.TempDir(), t.TempDir()
 	pa, err := release.Render(a, da, release.Options{})
 	if err != nil {

@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"crypto/x509"
+	"sync"
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/sign"
@@ -122,4 +123,99 @@ func Untrusted(chain []*x509.Certificate, roots *x509.CertPool) string {
 		return "self-signed development certificate"
 	}
 	return "certificate that chains to no trusted root"
+}
+
+// ConcurrentSafe reports whether s may sign several files at once: the
+// file key source signs in process with a Go crypto.Signer (an RSA or
+// ECDSA key, safe for concurrent use) and reads only its own files. A
+// PKCS#11 session, a remote server or an external command is not assumed
+// to be: build -j serializes their signing (serialSigner).
+func (s Signer) ConcurrentSafe() bool { return s.B != nil && s.B.Kind() == "file" }
+
+// serialSigner returns s, or s behind a lock when it does not say it is
+// safe for concurrent use (ConcurrentSafe).
+func serialSigner(s packaging.Signer) packaging.Signer {
+	if s == nil {
+		return nil
+	}
+	if cs, ok := s.(interface{ ConcurrentSafe() bool }); ok && cs.ConcurrentSafe() {
+		return s
+	}
+	return &lockedSigner{s: s}
+}
+
+type lockedSigner struct {
+	mu sync.Mutex
+	s  packaging.Signer
+}
+
+func (l *lockedSigner) Sign(ctx context.Context, path string) (*packaging.Signature, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return l.s.Sign(ctx, path)
+}
+
+// syncProgress makes progress safe to call from several targets at once.
+func syncProgress(progress func(string)) func(string) {
+	if progress == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress(msg)
+	}
+}
+
+// orderedLog passes the progress lines of targets built at once on in
+// plan order: the lines of the earliest unfinished target at once, a
+// later target's when every earlier one has finished. Plain output (CI
+// logs, transcripts) so reads as with -j 1. After a failure it passes
+// nothing more on: -j 1 would not have started the later targets.
+type orderedLog struct {
+	mu     sync.Mutex
+	out    func(string)
+	head   int // the earliest unfinished target
+	buf    [][]string
+	done   []bool
+	failed bool
+}
+
+func newOrderedLog(out func(string), n int) *orderedLog {
+	return &orderedLog{out: out, buf: make([][]string, n), done: make([]bool, n)}
+}
+
+func (o *orderedLog) line(i int, msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case o.failed:
+	case i == o.head:
+		o.out(msg)
+	default:
+		o.buf[i] = append(o.buf[i], msg)
+	}
+}
+
+func (o *orderedLog) finish(i int, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.done[i] = true
+	if err != nil || o.failed {
+		o.failed = true
+		return
+	}
+	for o.head < len(o.done) && o.done[o.head] {
+		o.head++
+		if o.head < len(o.buf) {
+			for _, msg := range o.buf[o.head] {
+				o.out(msg)
+			}
+			o.buf[o.head] = nil
+		}
+	}
 }

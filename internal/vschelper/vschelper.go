@@ -38,11 +38,21 @@ func Build(ctx context.Context, run execx.Runner, arch, dir string) (string, err
 	if !ok {
 		return "", fmt.Errorf("vsc helper: architecture %q is not one of x86, x64, arm64", arch)
 	}
-	mod, err := os.MkdirTemp("", "msiforge-vschelper-")
+	top, err := os.MkdirTemp("", "msiforge-vschelper-")
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(mod)
+	defer os.RemoveAll(top)
+	// go build's own work directory goes in top too (GOTMPDIR): a build
+	// killed when another target failed or the user interrupted (build -j
+	// runs the helper's build beside other targets) cannot clean it up
+	// itself, and it must not be left in TMPDIR.
+	gotmp, mod := filepath.Join(top, "tmp"), filepath.Join(top, "src")
+	for _, d := range []string{gotmp, mod} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return "", err
+		}
+	}
 	files := map[string][]byte{"go.mod": []byte("module msiforge-vschelper\n\ngo 1.21\n")}
 	for _, n := range []string{"logic.go", "main_windows.go"} {
 		if files[n], err = src.ReadFile("cmd/" + n); err != nil {
@@ -63,7 +73,7 @@ func Build(ctx context.Context, run execx.Runner, arch, dir string) (string, err
 		Name: "go",
 		Args: []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", out, "."},
 		Dir:  mod,
-		Env:  []string{"GOOS=windows", "GOARCH=" + ga, "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=on"},
+		Env:  []string{"GOTMPDIR=" + gotmp, "GOOS=windows", "GOARCH=" + ga, "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=on"},
 	})
 	var missing *execx.ToolMissingError
 	if errors.As(err, &missing) {

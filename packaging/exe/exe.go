@@ -154,6 +154,9 @@ type Job struct {
 	// Signer, when set, signs the EXE (around the already signed MSI) and
 	// verifies it before it is written.
 	Signer packaging.Signer
+	// Step, when set, is told each step as it starts, for a live
+	// progress display; may be nil.
+	Step func(step string)
 }
 
 // Build wraps job.MSI into job.Out. Nothing is written to job.Out unless
@@ -194,11 +197,17 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		return packaging.Artifact{}, err
 	}
 	tmp := filepath.Join(work, "out.exe")
+	if job.Step != nil {
+		job.Step("makensis")
+	}
 	if err := Compile(ctx, run, script, msi, tmp); err != nil {
 		return packaging.Artifact{}, fmt.Errorf("build %s: %w", name, err)
 	}
 	var sig *packaging.Signature
 	if job.Signer != nil {
+		if job.Step != nil {
+			job.Step("signing EXE")
+		}
 		if sig, err = job.Signer.Sign(ctx, tmp); err != nil {
 			return packaging.Artifact{}, fmt.Errorf("sign %s: %w", name, err)
 		}
@@ -226,7 +235,9 @@ func Compile(ctx context.Context, run execx.Runner, script, msi, out string) err
 			return fmt.Errorf("makensis: path %q must be absolute and contain no '$' or '\"'", p)
 		}
 	}
-	res, err := run.Run(ctx, execx.Cmd{Name: "makensis", Args: MakensisArgs(script, msi, out), Dir: filepath.Dir(script)})
+	// makensis's temporary files (TMPDIR) go in the build directory, which
+	// goes when the build ends, even when makensis is killed.
+	res, err := run.Run(ctx, execx.Cmd{Name: "makensis", Args: MakensisArgs(script, msi, out), Dir: filepath.Dir(script), Env: []string{"TMPDIR=" + filepath.Dir(script)}})
 	if err != nil {
 		// makensis prints warnings on stdout and only "warning treated as
 		// error" on stderr: show both.

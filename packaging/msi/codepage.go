@@ -3,8 +3,6 @@ package msi
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/msi"
@@ -44,28 +42,22 @@ func libmsiEnv(codepage int) ([]string, error) {
 
 // FixCodepage records codepage in the string pool header. It must be the
 // first fix: every msibuild run before it would re-encode the strings in
-// the host locale's code page.
+// the host locale's code page. Batched with the other fixes (ApplyFixes),
+// its import is the first option of the one msibuild run, which runs with
+// its WINDOWS_LANGUAGE, so the statements after it store their strings in
+// codepage too.
 func FixCodepage(codepage int) Fix {
 	return Fix{
 		Name: fmt.Sprintf("database code page %d", codepage),
-		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+		Edit: func(string) (Edit, error) {
 			env, err := libmsiEnv(codepage)
 			if err != nil {
-				return err
+				return Edit{}, err
 			}
-			dir, err := os.MkdirTemp(filepath.Dir(path), ".codepage-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			idt := filepath.Join(dir, "_ForceCodepage.idt")
-			if err := os.WriteFile(idt, fmt.Appendf(nil, "\r\n\r\n%d\t_ForceCodepage\r\n", codepage), 0o644); err != nil {
-				return err
-			}
-			if _, err := run.Run(ctx, execx.Cmd{Name: "msibuild", Args: []string{path, "-i", idt}, Env: env}); err != nil {
-				return fmt.Errorf("import %s into %s: %w", idt, path, err)
-			}
-			return nil
+			return Edit{
+				Steps: []Step{{Import: "_ForceCodepage", Text: fmt.Appendf(nil, "\r\n\r\n%d\t_ForceCodepage\r\n", codepage)}},
+				Env:   env,
+			}, nil
 		},
 		Check: func(_ context.Context, _ execx.Runner, path string) error {
 			f, err := msi.Open(path)

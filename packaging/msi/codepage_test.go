@@ -35,10 +35,11 @@ func (r *recorder) Run(_ context.Context, c execx.Cmd) (execx.Result, error) {
 // the host's locale; an unknown code page never reaches wixl.
 func TestCompileSetsWindowsLanguage(t *testing.T) {
 	var r recorder
-	if err := CompileCodepage(context.Background(), &r, t.TempDir(), "x64", "p.wxs", "o.msi", 932); err != nil {
+	dir := t.TempDir()
+	if err := CompileCodepage(context.Background(), &r, dir, "x64", "p.wxs", "o.msi", 932); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.cmds) != 1 || r.cmds[0].Name != "wixl" || strings.Join(r.cmds[0].Env, " ") != "WINDOWS_LANGUAGE=ja_JP" {
+	if len(r.cmds) != 1 || r.cmds[0].Name != "wixl" || strings.Join(r.cmds[0].Env, " ") != "WINDOWS_LANGUAGE=ja_JP TMPDIR="+dir {
 		t.Errorf("ran %+v", r.cmds)
 	}
 	r.cmds = nil

@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
+	"os"
 
 	"github.com/msiforge/msiforge/internal/safefile"
 	"github.com/msiforge/msiforge/packaging"
@@ -28,11 +30,21 @@ func stage(name, src, dst string) (*stagedFile, error) {
 	return &stagedFile{name: name, src: src, dst: dst, srcSum: sum}, nil
 }
 
-// packaged records the staged copy's hash as it goes into the package.
-func (s *stagedFile) packaged() error {
-	sum, err := fileSum(s.dst)
-	s.dstSum = sum
-	return err
+// packaged records the staged copy's hash as it goes into the package,
+// and adds its name and bytes to content (the PackageCode's hash).
+func (s *stagedFile) packaged(content hash.Hash, name string) error {
+	f, err := os.Open(s.dst)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Fprintf(content, "\x00%s\x00", name)
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(content, h), f); err != nil {
+		return err
+	}
+	s.dstSum = hex.EncodeToString(h.Sum(nil))
+	return nil
 }
 
 // checkPayload hashes every payload file again after packaging. A source

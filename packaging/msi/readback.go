@@ -185,7 +185,10 @@ const runKey = `Software\Microsoft\Windows\CurrentVersion\Run`
 func ConsoleNames(m *wix.Console) []Name {
 	var out []Name
 	for _, f := range m.Files {
-		out = append(out, Name{Table: "File", Key: f.ID, Cells: map[string]string{"FileName": f.Name}, What: "payload file " + f.Name})
+		out = append(out, Name{Table: "File", Key: f.ID, Cells: map[string]string{"FileName": f.Name, "Component_": f.ComponentID}, What: "payload file " + strings.TrimPrefix(f.Source, "payload/")})
+	}
+	for _, d := range m.AllDirs() { // the payload tree's folders (console.files)
+		out = append(out, Name{Table: "Directory", Key: d.ID, Cells: map[string]string{"DefaultDir": d.Name}, What: "payload folder " + d.Path})
 	}
 	out = append(out, identity(m.ProductName, m.Manufacturer, m.Version)...)
 	out = append(out,

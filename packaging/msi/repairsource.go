@@ -53,11 +53,11 @@ func FixRemoveCacheFolder(component, dirProperty, file string) Fix {
 	rows := []row{{setupCacheFilesKey, "*"}, {setupCacheMSIKey, "SETUP~1.MSI|" + file}, {setupCacheFolderKey, ""}}
 	return Fix{
 		Name: "RemoveFile rows of the setup cache",
-		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+		Edit: func(path string) (Edit, error) {
 			var qs []string
 			has, err := hasTable(path, "RemoveFile")
 			if err != nil {
-				return err
+				return Edit{}, err
 			}
 			if !has {
 				// The column definitions of the MSI SDK's RemoveFile table.
@@ -73,7 +73,7 @@ func FixRemoveCacheFolder(component, dirProperty, file string) Fix {
 				qs = append(qs, fmt.Sprintf("INSERT INTO `RemoveFile` (`FileKey`, `Component_`, `FileName`, `DirProperty`, `InstallMode`) VALUES (%s, %s, %s, %s, %s)",
 					msitools.Quote(r.key), msitools.Quote(component), msitools.Quote(r.fileName), msitools.Quote(dirProperty), removeOnUninstall))
 			}
-			return msitools.Query(ctx, run, path, qs...)
+			return Queries(qs...)
 		},
 		Check: func(ctx context.Context, run execx.Runner, path string) error {
 			for _, r := range rows {

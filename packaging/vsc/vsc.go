@@ -32,6 +32,11 @@ type Job struct {
 	Log         func(msg string) // receives the read-back's extra rows; may be nil
 	// Check, when set, inspects the fixed-up MSI before it is signed (see msi.Job).
 	Check func(ctx context.Context, path string) error
+	Step  func(step string) // see msi.Job; may be nil
+	// Helper, when set, returns the helper built for an architecture
+	// (a release builds it once per architecture for both roles); nil:
+	// Build builds its own. Build only reads the file.
+	Helper func(ctx context.Context, arch string) (string, error)
 }
 
 // Kind is the artifact kind of a role.
@@ -50,12 +55,20 @@ var Tools = append(append([]string(nil), vschelper.Tools...), msi.Tools...)
 // the helper the driver actions run (internal/vschelper), which needs Go.
 func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, error) {
 	m := job.Model
-	dir, err := os.MkdirTemp("", "msiforge-vsc-")
-	if err != nil {
-		return packaging.Artifact{}, err
+	if job.Step != nil {
+		job.Step("helper")
 	}
-	defer os.RemoveAll(dir)
-	if m.Helper.Path, err = vschelper.Build(ctx, run, m.Arch, dir); err != nil {
+	helper := job.Helper
+	if helper == nil {
+		dir, err := os.MkdirTemp("", "msiforge-vsc-")
+		if err != nil {
+			return packaging.Artifact{}, err
+		}
+		defer os.RemoveAll(dir)
+		helper = func(ctx context.Context, arch string) (string, error) { return vschelper.Build(ctx, run, arch, dir) }
+	}
+	var err error
+	if m.Helper.Path, err = helper(ctx, m.Arch); err != nil {
 		return packaging.Artifact{}, err
 	}
 	return msi.Build(ctx, run, msi.Job{
@@ -71,6 +84,7 @@ func Build(ctx context.Context, run execx.Runner, job Job) (packaging.Artifact, 
 		Names:       msi.VSCNames(m),
 		Log:         job.Log,
 		Check:       job.Check,
+		Step:        job.Step,
 	})
 }
 
@@ -106,8 +120,8 @@ func Events(m *wix.VSC) int {
 func FixSequence(action string, seq int) msi.Fix {
 	return msi.Fix{
 		Name: "sequence of " + action,
-		Apply: func(ctx context.Context, run execx.Runner, path string) error {
-			return msitools.Query(ctx, run, path, fmt.Sprintf("UPDATE `InstallExecuteSequence` SET `Sequence` = %d WHERE `Action` = %s", seq, msitools.Quote(action)))
+		Edit: func(string) (msi.Edit, error) {
+			return msi.Queries(fmt.Sprintf("UPDATE `InstallExecuteSequence` SET `Sequence` = %d WHERE `Action` = %s", seq, msitools.Quote(action)))
 		},
 		Check: func(ctx context.Context, run execx.Runner, path string) error {
 			return msi.CheckRow(ctx, run, path, "InstallExecuteSequence", "Action", action, map[string]string{"Sequence": strconv.Itoa(seq)})

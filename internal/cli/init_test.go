@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInitJSON: init --json names what it wrote and the UpgradeCode it put
+// into the starter; a second run with --force rewrites the schema too.
+func TestInitJSON(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), []string{"init", dir, "--json"}, &out, &errOut, func(string) string { return "" }); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, &errOut)
+	}
+	var got struct {
+		Config      string   `json:"config"`
+		UpgradeCode string   `json:"upgrade_code"`
+		Written     []string `json:"written"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	yml, err := os.ReadFile(got.Config)
+	if err != nil || !strings.Contains(string(yml), "upgrade_code: "+got.UpgradeCode+"\n") {
+		t.Errorf("config %s (%v) lacks upgrade_code %s", got.Config, err, got.UpgradeCode)
+	}
+	want := []string{filepath.Join(dir, "msiforge.yaml"), filepath.Join(dir, "msiforge.schema.json")}
+	if strings.Join(got.Written, " ") != strings.Join(want, " ") {
+		t.Errorf("written %q, want %q", got.Written, want)
+	}
+	// Without --force an existing schema is kept (and not listed).
+	os.Remove(want[0])
+	out.Reset()
+	if code := Main(context.Background(), []string{"init", dir, "--json"}, &out, &errOut, func(string) string { return "" }); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, &errOut)
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || len(got.Written) != 1 {
+		t.Errorf("second init wrote %q (%v), want only the config", got.Written, err)
+	}
+}
