@@ -158,6 +158,9 @@ func (l *lockedSigner) Sign(ctx context.Context, path string) (*packaging.Signat
 	return l.s.Sign(ctx, path)
 }
 
+// Unwrap is the signer l serialises (see newKeying).
+func (l *lockedSigner) Unwrap() packaging.Signer { return l.s }
+
 // syncProgress makes progress safe to call from several targets at once.
 func syncProgress(progress func(string)) func(string) {
 	if progress == nil {

@@ -70,7 +70,17 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 		k.env.Extra = append(k.env.Extra, "lint ignore "+ig)
 	}
 	var why string
-	switch s := opts.Signer.(type) {
+	// A signer that wraps another (one that serialises it, say) signs
+	// with the other's certificate.
+	signer := opts.Signer
+	for {
+		w, ok := signer.(interface{ Unwrap() packaging.Signer })
+		if !ok {
+			break
+		}
+		signer = w.Unwrap()
+	}
+	switch s := signer.(type) {
 	case nil:
 	case Signer:
 		chain := s.B.Chain()
