@@ -4,8 +4,9 @@
 //   - the full example release (consoles, EXEs, VSC packages; signed with a
 //     throwaway certificate) at -j 1, against the sum of the raw tool time
 //     of the same run, and at -j 2 against -j 1;
-//   - the no-op rebuild (needs build's up-to-date check; "n/a (cache)"
-//     while build has none);
+//   - the no-op rebuild: the median of three builds into the directory of
+//     a full build, each reusing every artifact, against that build
+//     ("n/a (cache)" with a binary whose build has no --force);
 //   - a console with a SIZE_MB payload (x64 MSI and EXE, signed): msiforge
 //     against its raw wixl + makensis + signing time, with each step in its
 //     own row;
