@@ -151,9 +151,9 @@ var self struct {
 // binary built from a clean checkout is identified by what the Go build
 // info records (module, revision, Go version, build settings such as
 // -ldflags, dependencies with their checksums), which determines it; any
-// other (a modified checkout, a test binary, no build info) by the
-// SHA-256 of its executable, which takes a read of the whole file, or
-// "unknown" when that cannot be read.
+// other (a modified checkout, a test binary, no build info) by its
+// executable file: path, size and modification time (a rebuilt binary is
+// a new file) and its build info, or "unknown" when it cannot be found.
 func Self() string {
 	self.once.Do(func() {
 		if id, ok := cleanBuild(); ok {
@@ -165,11 +165,23 @@ func Self() string {
 		if err != nil {
 			return
 		}
-		if sum, _, err := HashFile(p); err == nil {
-			self.id = "executable " + sum
+		// Not the bytes (a 20 MB read on every build) but the file's
+		// identity: a rebuilt binary is a new file, of a new time.
+		if fi, err := os.Stat(p); err == nil {
+			self.id = fmt.Sprintf("executable %s %d %d %s", p, fi.Size(), fi.ModTime().UnixNano(), buildInfo())
 		}
 	})
 	return self.id
+}
+
+// buildInfo is the SHA-256 of what the Go build info records, or "".
+func buildInfo() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(bi.String()))
+	return hex.EncodeToString(sum[:])
 }
 
 // cleanBuild describes a binary built from a clean version-control
