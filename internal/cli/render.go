@@ -25,8 +25,8 @@ func newRenderCmd(env *Env) *cobra.Command {
 		Short: "Write the WiX sources of every target, without compiling them",
 		Long: `render writes one .wxs file per target into DIR, exactly as build would
 compile them. Payload files are referenced relative to the build directory
-(payload/NAME), where build stages them. --version, MSIFORGE_VERSION and
---templates work as for build.`,
+(payload/<destination path under INSTALLDIR>), where build stages them.
+--version, MSIFORGE_VERSION and --templates work as for build.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadConfig(env, cfgPath, src, config.Options{})

@@ -35,10 +35,12 @@ func FixRemoveManufacturerDir(m *wix.Console) Fix {
 	const dirProperty = "ManufacturerDir"
 	return Fix{
 		Name: "RemoveFile row of the manufacturer folder",
-		Apply: func(ctx context.Context, run execx.Runner, path string) error {
+		// An Edit, not an Apply, so it joins the package's one msibuild
+		// run (issue 19).
+		Edit: func(string) (Edit, error) {
 			// The template's RemoveFolder and CreateFolder elements
 			// created the tables.
-			return msitools.Query(ctx, run, path,
+			return Queries(
 				fmt.Sprintf("INSERT INTO `RemoveFile` (`FileKey`, `Component_`, `DirProperty`, `InstallMode`) VALUES (%s, %s, %s, %s)",
 					msitools.Quote(ManufacturerDirKey), msitools.Quote(component), msitools.Quote(dirProperty), removeOnUninstall),
 				fmt.Sprintf("INSERT INTO `CreateFolder` (`Directory_`, `Component_`) VALUES (%s, %s)",
