@@ -38,6 +38,9 @@ type Artifact struct {
 	Version     string `json:"version,omitempty"`
 	// Signature describes the Authenticode signature; nil when unsigned.
 	Signature *Signature `json:"signature,omitempty"`
+	// BuildKey is the SHA-256 of the artifact's inputs (internal/uptodate),
+	// recorded in manifest.json; "" when the build computed none.
+	BuildKey string `json:"build_key,omitempty"`
 }
 
 // Signature is what a verified Authenticode signature says.

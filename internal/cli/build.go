@@ -18,7 +18,7 @@ import (
 func newBuildCmd(env *Env) *cobra.Command {
 	var cfgPath, outDir, previous, shard, fromGoReleaser string
 	var archs []string
-	var asJSON, verbose, clean bool
+	var asJSON, verbose, clean, force bool
 	var jobs int
 	var keys sign.KeySource
 	var src sourceFlags
@@ -59,6 +59,15 @@ version or architecture) are refused too, each named (exit 1): uploaded
 with the new release, they would pass as current. --clean removes them
 first. The output directory is locked while a build runs: a second build
 into it fails at once, naming the first.
+
+A target whose inputs did not change is not rebuilt ("up to date: X"):
+each artifact's build key, recorded in manifest.json, covers the rendered
+WiX and NSIS sources, the payload files' bytes, SOURCE_DATE_EPOCH,
+msiforge's version, the tools' versions and the signing certificate. The
+output directory's file of the same key is reused (and published with the
+new release) when it is still the file manifest.json lists and its
+signature still verifies; otherwise it is rebuilt, and a line says why.
+An EXE is rebuilt whenever its MSI is. --force rebuilds everything.
 
 Builds are reproducible: the same config and payload give byte-identical
 MSIs. SOURCE_DATE_EPOCH (seconds since 1970) sets the time recorded in
@@ -131,7 +140,7 @@ what they produce.`,
 			if jobs < 0 {
 				return &usageError{fmt.Errorf("-j %d: the number of targets built at once must be 1 or more (0: one per CPU)", jobs)}
 			}
-			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose, Clean: clean, Jobs: jobs}
+			opts := release.Options{Archs: archs, OutDir: outDir, Progress: env.progress, Epoch: epoch, Verbose: verbose, Clean: clean, Jobs: jobs, Force: force}
 			if prev != nil {
 				// In the staging directory, before the manifest: a release
 				// that breaks an upgrade rule is never published.
@@ -153,7 +162,7 @@ what they produce.`,
 					return err
 				}
 				defer b.Close()
-				opts.Signer, opts.SignPayload = release.Signer{B: b}, *c.Signing.SignPayload
+				opts.Signer, opts.SignPayload = release.Signer{B: b, Settings: release.SigningSettings(keys)}, *c.Signing.SignPayload
 			}
 			live := newLiveProgress(env, asJSON)
 			if live != nil {
@@ -193,6 +202,7 @@ what they produce.`,
 	cmd.Flags().StringVar(&fromGoReleaser, "from-goreleaser", "", "take the console executables and the version from this GoReleaser dist directory (artifacts.goreleaser in the config)")
 	cmd.Flags().StringVar(&previous, "previous", "", "the previous release's output directory: check each MSI upgrades it (msiforge diff); exit 3 if not")
 	cmd.Flags().StringVar(&shard, "shard", "", "build only shard I of N (I/N, see msiforge plan) into the output directory, with shard.json for msiforge merge")
+	cmd.Flags().BoolVar(&force, "force", false, "rebuild every target, even those the output directory holds up to date")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "build up to N targets at once (default: one per CPU); the output does not depend on N")
 	cmd.Flags().BoolVar(&clean, "clean", false, "remove the files an earlier build wrote into the output directory that this release does not have (never files msiforge did not write)")
 	addKeyFlags(cmd, &keys)

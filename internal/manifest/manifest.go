@@ -72,6 +72,10 @@ type Artifact struct {
 	// self-signed development certificate): the signature verifies, but
 	// Windows shows an unknown publisher.
 	SignerUntrusted string `json:"signer_untrusted,omitempty"`
+	// BuildKey is the SHA-256 of everything the artifact was built from
+	// (internal/uptodate): the next build reuses the file when its key is
+	// the same. Absent when the build computed none.
+	BuildKey string `json:"build_key,omitempty"`
 }
 
 // Build records how the release was made.
@@ -86,7 +90,7 @@ func New(p Product, arts []packaging.Artifact, b Build) *Manifest {
 	m := &Manifest{SchemaVersion: SchemaVersion, Product: p, Build: b}
 	for _, a := range arts {
 		e := Artifact{File: filepath.Base(a.Path), Kind: a.Kind, Arch: a.Arch, Size: a.Size, SHA256: a.SHA256,
-			ProductCode: a.ProductCode, UpgradeCode: a.UpgradeCode, PackageCode: a.PackageCode}
+			ProductCode: a.ProductCode, UpgradeCode: a.UpgradeCode, PackageCode: a.PackageCode, BuildKey: a.BuildKey}
 		if s := a.Signature; s != nil {
 			e.Signed, e.SignerSubject, e.Timestamp, e.TimestampAuthority = true, s.Subject, s.Timestamp, s.TimestampAuthority
 			e.WeakSigning, e.SignerUntrusted = s.WeakSigning, s.Untrusted

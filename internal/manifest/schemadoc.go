@@ -6,6 +6,7 @@ package manifest
 // the descriptions of its JSON Schema.
 var schemaDocs = map[string]string{
 	"github.com/msiforge/msiforge/internal/manifest.Artifact":                 "Artifact is one file of the release.",
+	"github.com/msiforge/msiforge/internal/manifest.Artifact.BuildKey":        "BuildKey is the SHA-256 of everything the artifact was built from (internal/uptodate): the next build reuses the file when its key is the same. Absent when the build computed none.",
 	"github.com/msiforge/msiforge/internal/manifest.Artifact.File":            "name, relative to the manifest",
 	"github.com/msiforge/msiforge/internal/manifest.Artifact.Kind":            "console-msi, console-exe, …",
 	"github.com/msiforge/msiforge/internal/manifest.Artifact.SignerUntrusted": "SignerUntrusted says why Windows will not trust the signer (a self-signed development certificate): the signature verifies, but Windows shows an unknown publisher.",

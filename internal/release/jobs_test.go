@@ -37,6 +37,10 @@ func (o *oneAtATime) Sign(ctx context.Context, path string) (*packaging.Signatur
 	return o.s.Sign(ctx, path)
 }
 
+// Unwrap gives the build the wrapped signer's certificate for its build
+// keys, so the manifest is -j 1's.
+func (o *oneAtATime) Unwrap() packaging.Signer { return o.s }
+
 // TestJobsSameRelease builds the whole example (consoles with EXEs and the
 // VSC packages, three architectures; signed with RSA PKCS#1 v1.5 and no
 // timestamp, so signatures are deterministic) with -j 1 and with -j 4:
@@ -100,7 +104,8 @@ type gatedRunner struct {
 }
 
 func (g *gatedRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
-	if c.Name == "wixl" {
+	// The version probe the build keys need (uptodate.go) is not a build.
+	if c.Name == "wixl" && !(len(c.Args) == 1 && c.Args[0] == "--version") {
 		g.ran.Add(1)
 		if strings.Contains(string(must(os.ReadFile(filepath.Join(c.Dir, "product.wxs")))), "Arm64") {
 			close(g.failed)

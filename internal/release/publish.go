@@ -19,6 +19,7 @@ import (
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/plan"
 	"github.com/msiforge/msiforge/internal/safefile"
+	"github.com/msiforge/msiforge/internal/uptodate"
 	"github.com/msiforge/msiforge/packaging"
 )
 
@@ -83,6 +84,12 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 	rec := &execx.Recorder{Runner: run}
 	bopts := opts
 	bopts.OutDir = p.Staging()
+	// Targets whose inputs did not change are reused from the release
+	// in dir (uptodate.go), and published below like fresh ones.
+	bopts.keys = newKeying(ctx, run, c, opts, ts, dir, msiforge)
+	if bopts.keys.prev != nil {
+		bopts.keys.prev.Hash = p.hashOf
+	}
 	arts, err := Build(ctx, rec, c, bopts)
 	if err != nil {
 		return nil, err
@@ -92,7 +99,8 @@ func Release(ctx context.Context, run execx.Runner, c *config.Config, opts Optio
 			return nil, err
 		}
 	}
-	if _, err := Record(ctx, run, c, arts, p.Staging(), msiforge, opts.Epoch, rec.Tools()); err != nil {
+	tools := toolVersions(ctx, run, bopts.keys, rec.Tools())
+	if _, err := writeRecords(newManifest(c, arts, tools, msiforge, opts.Epoch), pageOf(c), p.Staging()); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -214,7 +222,7 @@ func (p *Publication) Publish(arts []packaging.Artifact) (*Result, error) {
 // others first; they are moved in after the artifacts, in reverse order,
 // so the first comes last.
 func (p *Publication) PublishWith(arts []packaging.Artifact, records ...string) (*Result, error) {
-	if err := verifyStaged(p.staging, arts, records); err != nil {
+	if err := verifyStaged(p.staging, arts, records, p.knownHash); err != nil {
 		return nil, fmt.Errorf("check the staged release: %w", err)
 	}
 	names := make([]string, 0, len(arts)+len(records))
@@ -483,6 +491,29 @@ func (p *Publication) wrote(ours map[string]*manifest.Artifact, e os.DirEntry) b
 	return sum == a.SHA256
 }
 
+// knownHash returns the SHA-256 Begin computed of the output directory's
+// file name when it had fi's size and time.
+func (p *Publication) knownHash(name string, fi os.FileInfo) (string, bool) {
+	sum, ok := p.hashes[fmt.Sprintf("%s\x00%d\x00%d", name, fi.Size(), fi.ModTime().UnixNano())]
+	return sum, ok
+}
+
+// hashOf returns the SHA-256 and size of the file at path: the hash
+// Begin computed of the output directory's file of that name when path
+// (a hard link to it, see uptodate.go) still has its size and time.
+func (p *Publication) hashOf(path string) (string, int64, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "", 0, err
+	}
+	if fi.Mode().IsRegular() {
+		if sum, ok := p.knownHash(filepath.Base(path), fi); ok {
+			return sum, fi.Size(), nil
+		}
+	}
+	return uptodate.HashFile(path)
+}
+
 // shardFiles reads dir's shard.json (build --shard) and returns the files
 // of that shard's output, as releaseFiles does for a release.
 func shardFiles(dir string) (map[string]*manifest.Artifact, error) {
@@ -542,7 +573,11 @@ func list(names []string) string {
 // exactly the artifacts and the records, each artifact still has the size
 // and SHA-256 the manifest records, and everything is on disk (fsync), so
 // a crash after the publish cannot expose empty files.
-func verifyStaged(staging string, arts []packaging.Artifact, records []string) error {
+//
+// known, when not nil, gives the SHA-256 already computed of a file of
+// that name, size and time (a reused artifact, hard-linked from the
+// output directory, which Begin hashed): it is synced, not read again.
+func verifyStaged(staging string, arts []packaging.Artifact, records []string, known func(name string, fi os.FileInfo) (string, bool)) error {
 	want := map[string]*packaging.Artifact{}
 	for _, r := range records {
 		want[r] = nil
@@ -561,7 +596,7 @@ func verifyStaged(staging string, arts []packaging.Artifact, records []string) e
 			return fmt.Errorf("unexpected file %s", e.Name())
 		}
 		seen[e.Name()] = true
-		sum, size, err := syncAndHash(filepath.Join(staging, e.Name()))
+		sum, size, err := syncAndHash(filepath.Join(staging, e.Name()), known)
 		if err != nil {
 			return err
 		}
@@ -577,13 +612,23 @@ func verifyStaged(staging string, arts []packaging.Artifact, records []string) e
 	return syncDir(staging)
 }
 
-func syncAndHash(path string) (string, int64, error) {
+func syncAndHash(path string, known func(name string, fi os.FileInfo) (string, bool)) (string, int64, error) {
 	// Read-write: Windows flushes only a file opened for writing.
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
+	if known != nil {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if sum, ok := known(filepath.Base(path), fi); ok {
+				if err := f.Sync(); err != nil {
+					return "", 0, fmt.Errorf("sync %s: %w", path, err)
+				}
+				return sum, fi.Size(), nil
+			}
+		}
+	}
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {

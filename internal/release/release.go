@@ -70,6 +70,14 @@ type Options struct {
 	// Jobs is how many targets build at once (build -j); 0 means one per
 	// CPU (runtime.NumCPU).
 	Jobs int
+	// Force rebuilds every target even when the output directory holds
+	// it up to date (build --force); build keys are still recorded.
+	Force bool
+
+	// keys is the up-to-date check (uptodate.go), which Release and
+	// BuildShard set up; nil (Build called alone) builds everything and
+	// records no build keys.
+	keys *keying
 
 	helpers *helperCache // set by Build
 }
@@ -335,12 +343,55 @@ func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts O
 		step = func(st string) { opts.Track.Step(name, st) }
 	}
 	out := filepath.Join(dir, s.Target.File)
-	opts.progress("building %s", s.Target.File)
 	epoch := opts.Epoch
 	if epoch.IsZero() {
 		epoch = packaging.DefaultEpoch
 	}
+	// Up to date: the previous release's MSI (and then its EXE) is reused
+	// when its build key is the same (uptodate.go).
 	var a packaging.Artifact
+	msiKey, reused := "", false
+	if opts.keys != nil {
+		if msiKey, err = opts.keys.msiKey(s); err != nil {
+			return nil, err
+		}
+		a, reused = opts.keys.reuse(opts, s.Target.File, msiKey, dir, reusedMSI(s), msiTools(s))
+		if reused && step != nil {
+			step("up to date")
+		}
+	}
+	if !reused {
+		if a, err = buildMSI(ctx, run, c, opts, s, out, epoch, step); err != nil {
+			return nil, err
+		}
+		a.BuildKey = msiKey
+	}
+	if s.Target.EXE == "" {
+		return []packaging.Artifact{a}, nil
+	}
+	exeKey := ""
+	if opts.keys != nil {
+		exeKey = opts.keys.exeKey(s, msiKey)
+		// An EXE wraps its MSI: a rebuilt MSI means a rebuilt EXE.
+		if reused {
+			if e, ok := opts.keys.reuse(opts, s.Target.EXE, exeKey, dir, reusedEXE(s), exe.Tools); ok {
+				return []packaging.Artifact{a, e}, nil
+			}
+		}
+	}
+	opts.progress("building %s", s.Target.EXE)
+	e, err := exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer, Step: step})
+	if err != nil {
+		return nil, err
+	}
+	e.BuildKey = exeKey
+	opts.progress("built %s (%s, %d bytes%s)", s.Target.EXE, e.Arch, e.Size, signedBy(e))
+	return []packaging.Artifact{a, e}, nil
+}
+
+// buildMSI builds s's MSI into out; step, when set, hears of each step.
+func buildMSI(ctx context.Context, run execx.Runner, c *config.Config, opts Options, s Source, out string, epoch time.Time, step func(string)) (a packaging.Artifact, err error) {
+	opts.progress("building %s", s.Target.File)
 	// Every MSI is linted after the fix-ups and before signing (issue 16).
 	lintGate := func(path string) error {
 		if step != nil {
@@ -366,19 +417,35 @@ func buildTarget(ctx context.Context, run execx.Runner, c *config.Config, opts O
 			}})
 	}
 	if err != nil {
-		return nil, err
+		return a, err
 	}
 	opts.progress("built %s (%s, %d bytes%s)", s.Target.File, a.Arch, a.Size, signedBy(a))
-	if s.Target.EXE == "" {
-		return []packaging.Artifact{a}, nil
+	return a, nil
+}
+
+// reusedMSI is the artifact s's MSI build returns, less what only the
+// file says (size, hashes, signature, PackageCode).
+func reusedMSI(s Source) packaging.Artifact {
+	if s.VSC != nil {
+		m := s.VSC
+		return packaging.Artifact{Kind: vsc.Kind(m.Role), Arch: m.Arch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
 	}
-	opts.progress("building %s", s.Target.EXE)
-	e, err := exe.Build(ctx, run, exe.Job{Model: s.Model, MSI: a.Path, Out: filepath.Join(dir, s.Target.EXE), SourceDate: epoch, Signer: opts.Signer, Step: step})
-	if err != nil {
-		return nil, err
+	m := s.Model
+	return packaging.Artifact{Kind: packaging.KindConsoleMSI, Arch: m.Arch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
+}
+
+// reusedEXE is reusedMSI for s's EXE.
+func reusedEXE(s Source) packaging.Artifact {
+	m := s.Model
+	return packaging.Artifact{Kind: packaging.KindConsoleEXE, Arch: m.Arch, ProductCode: m.ProductCode, UpgradeCode: m.UpgradeCode, Version: m.Version}
+}
+
+// msiTools are the tools building s's MSI runs.
+func msiTools(s Source) []string {
+	if s.VSC != nil {
+		return vsc.Tools
 	}
-	opts.progress("built %s (%s, %d bytes%s)", s.Target.EXE, e.Arch, e.Size, signedBy(e))
-	return []packaging.Artifact{a, e}, nil
+	return msi.Tools
 }
 
 func signedBy(a packaging.Artifact) string {

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/config"
-	"github.com/msiforge/msiforge/internal/doctor"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/manifest"
 	"github.com/msiforge/msiforge/internal/plan"
@@ -127,6 +126,7 @@ func BuildShard(ctx context.Context, run execx.Runner, c *config.Config, opts Op
 	return stageAndPublish(ctx, dir, opts, names, []string{ShardFile}, func(staging string) ([]packaging.Artifact, error) {
 		bopts := opts
 		bopts.OutDir = staging
+		bopts.keys = newKeying(ctx, run, c, opts, mine, dir, msiforge)
 		rec := &execx.Recorder{Runner: run}
 		arts, err := Build(ctx, rec, c, bopts)
 		if err != nil {
@@ -137,7 +137,7 @@ func BuildShard(ctx context.Context, run execx.Runner, c *config.Config, opts Op
 				return nil, err
 			}
 		}
-		m := newManifest(c, arts, doctor.Versions(ctx, run, rec.Tools()), msiforge, opts.Epoch)
+		m := newManifest(c, arts, toolVersions(ctx, run, bopts.keys, rec.Tools()), msiforge, opts.Epoch)
 		sm := ShardManifest{
 			SchemaVersion: ShardSchemaVersion, Shard: sh.String(), Index: sh.Index, Count: sh.Count,
 			ConfigSHA256: configSHA256, Msiforge: msiforge, SourceDateEpoch: m.Build.SourceDateEpoch,

@@ -57,6 +57,23 @@ func subNames(prefix string) map[string]string {
 // sign in place, then verify.
 type Signer struct {
 	B sign.Backend
+	// Settings are the signing settings besides the certificate that
+	// change what a signature holds (timestamp authorities, page
+	// hashes): part of every build key, so changing one re-signs.
+	Settings []string
+}
+
+// SigningSettings lists k's settings that change a signature, for
+// [Signer.Settings].
+func SigningSettings(k sign.KeySource) []string {
+	var out []string
+	for _, u := range k.Timestamps {
+		out = append(out, "timestamp "+u)
+	}
+	if k.PageHashes {
+		out = append(out, "page hashes")
+	}
+	return out
 }
 
 var _ packaging.Signer = Signer{}
@@ -140,6 +157,9 @@ func (l *lockedSigner) Sign(ctx context.Context, path string) (*packaging.Signat
 	}
 	return l.s.Sign(ctx, path)
 }
+
+// Unwrap is the signer l serialises (see newKeying).
+func (l *lockedSigner) Unwrap() packaging.Signer { return l.s }
 
 // syncProgress makes progress safe to call from several targets at once.
 func syncProgress(progress func(string)) func(string) {

@@ -83,6 +83,9 @@ type Result struct {
 	Digests []string
 	Subject string // signing certificate's subject
 	Issuer  string // signing certificate's issuer
+	// Certificate is the signing certificate; nil when unsigned. A build
+	// reusing an artifact checks it is the one it would sign with.
+	Certificate *x509.Certificate
 	// Timestamp and TimestampAuthority describe an RFC 3161 or legacy
 	// counter-signature; Timestamp is nil without one.
 	Timestamp          *time.Time
@@ -242,6 +245,7 @@ func CheckSigner(sig *pkcs9.TimestampedSignature, opts VerifyOptions) Result {
 
 func checkChain(res *Result, sig *pkcs9.TimestampedSignature, opts VerifyOptions) {
 	leaf := sig.Certificate
+	res.Certificate = leaf
 	res.Subject = leaf.Subject.String()
 	res.Issuer = leaf.Issuer.String()
 	at := opts.Now
