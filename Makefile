@@ -16,13 +16,16 @@ TEST_PKGS  := $(BUILD_PKGS) wine wine64 osslsigncode openssl chromium softhsm2 o
 
 all: build
 
+# -buildvcs=auto overrides a GOFLAGS=-buildvcs=false (this image sets it):
+# the VCS revision in the build info is what lets a rebuilt but unchanged
+# bin/msiforge keep the release's artifacts up to date (internal/uptodate).
 build:
-	$(GO) build -trimpath -ldflags "-X github.com/msiforge/msiforge/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/msiforge
+	$(GO) build -trimpath -buildvcs=auto -ldflags "-X github.com/msiforge/msiforge/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/msiforge
 
 # install puts msiforge into $(go env GOPATH)/bin (GOBIN if set), with the
 # version of this checkout, and installs the Debian packages it runs.
 install: deps
-	$(GO) install -trimpath -ldflags "-X github.com/msiforge/msiforge/internal/cli.Version=$(VERSION)" ./cmd/msiforge
+	$(GO) install -trimpath -buildvcs=auto -ldflags "-X github.com/msiforge/msiforge/internal/cli.Version=$(VERSION)" ./cmd/msiforge
 
 # deps installs the missing Debian packages when running as root on a
 # Debian-like system, and otherwise prints the command to run.
