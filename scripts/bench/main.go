@@ -44,6 +44,7 @@ import (
 
 	"github.com/msiforge/msiforge/internal/config"
 	"github.com/msiforge/msiforge/internal/execx"
+	"github.com/msiforge/msiforge/internal/payload"
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/sign"
 	"github.com/msiforge/msiforge/packaging"
@@ -298,6 +299,11 @@ func run(bin, cfgPath, work string, sizeMB int) error {
 	}
 	c.Architectures, c.VSC = []string{"x64"}, nil
 	c.Console.Payload["x64"] = append(c.Console.Payload["x64"], big)
+	// Validation expanded the payload into Console.Tree, which the build
+	// installs: add the big file there too.
+	c.Console.Tree["x64"] = append(c.Console.Tree["x64"], payload.Item{Src: big, Dst: filepath.Base(big),
+		Field: fmt.Sprintf("console.payload.x64[%d]", len(c.Console.Payload["x64"])-1)})
+	payload.Sort(c.Console.Tree["x64"])
 	bg, err := build("big", c, 1)
 	if err != nil {
 		return err
@@ -310,6 +316,10 @@ func run(bin, cfgPath, work string, sizeMB int) error {
 		if strings.HasSuffix(f, ".msi") {
 			bigMSI = f
 		}
+	}
+	// A payload the build left out would make this row meaningless.
+	if fi, err := os.Stat(bigMSI); err != nil || fi.Size() < int64(sizeMB)<<20 {
+		return fmt.Errorf("the big console MSI %q is not larger than its %d MB payload: the payload was not installed", bigMSI, sizeMB)
 	}
 	msiSign, err := osslsign([]string{bigMSI})
 	if err != nil {
