@@ -6,6 +6,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/msiforge/msiforge/internal/execx"
 )
@@ -80,17 +81,27 @@ func check(ctx context.Context, run execx.Runner, p probe) Tool {
 }
 
 // Versions returns the versions of the named tools only (the tools a
-// build ran, for its manifest), leaving out those that print none.
+// build ran, for its manifest), leaving out those that print none. The
+// tools are asked side by side: on a no-op rebuild, starting them one
+// after another is a good part of the time.
 func Versions(ctx context.Context, run execx.Runner, names []string) map[string]string {
 	out := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for _, n := range names {
 		for _, p := range probes {
-			if p.name == n {
-				if t := check(ctx, run, p); t.Version != "" {
-					out[n] = t.Version
-				}
+			if p.name != n {
+				continue
 			}
+			wg.Go(func() {
+				if t := check(ctx, run, p); t.Version != "" {
+					mu.Lock()
+					out[n] = t.Version
+					mu.Unlock()
+				}
+			})
 		}
 	}
+	wg.Wait()
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -58,7 +57,7 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 	// tools are asked their versions.
 	self := make(chan string, 1)
 	go func() { self <- uptodate.Self() }()
-	tools := probeVersions(ctx, run, Tools(ts))
+	tools := doctor.Versions(ctx, run, Tools(ts))
 	k := &keying{env: uptodate.Env{
 		Msiforge: msiforge + " " + <-self,
 		Tools:    tools,
@@ -113,27 +112,6 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 	}
 	k.prev = prev
 	return k
-}
-
-// probeVersions is doctor.Versions with the tools asked side by side: on
-// a no-op rebuild, starting them one after another is a good part of
-// the time.
-func probeVersions(ctx context.Context, run execx.Runner, tools []string) map[string]string {
-	out := map[string]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, t := range tools {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v := doctor.Versions(ctx, run, []string{t})
-			mu.Lock()
-			maps.Copy(out, v)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	return out
 }
 
 // loadPrevious reads the release (manifest.json) or shard (shard.json) in
