@@ -18,7 +18,6 @@ import (
 
 	"github.com/msiforge/msiforge/internal/check"
 	"github.com/msiforge/msiforge/internal/config"
-	"github.com/msiforge/msiforge/internal/doctor"
 	"github.com/msiforge/msiforge/internal/execx"
 	"github.com/msiforge/msiforge/internal/lint"
 	"github.com/msiforge/msiforge/internal/manifest"
@@ -453,16 +452,6 @@ func signedBy(a packaging.Artifact) string {
 		return ""
 	}
 	return ", signed by " + a.Signature.Subject
-}
-
-// Record writes manifest.json, SHA256SUMS and the index.html downloads page for arts into dir: what was
-// built, with which msiforge and tools, at which SOURCE_DATE_EPOCH. used
-// names the tools the build ran (an execx.Recorder's): the manifest
-// records those with their versions, and no other tool installed on the
-// machine, so it does not differ between machines with different test
-// tools.
-func Record(ctx context.Context, run execx.Runner, c *config.Config, arts []packaging.Artifact, dir, msiforge string, epoch time.Time, used []string) ([]string, error) {
-	return writeRecords(newManifest(c, arts, doctor.Versions(ctx, run, used), msiforge, epoch), pageOf(c), dir)
 }
 
 // pageOf is the download page's wording from the config (output.page).

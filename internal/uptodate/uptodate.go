@@ -77,17 +77,6 @@ func (k *Key) JSON(name string, v any) error {
 	return nil
 }
 
-// File adds the input name with the SHA-256 of the file at path: a
-// payload file's bytes, not its name or time on the build host.
-func (k *Key) File(name, path string) error {
-	sum, _, err := HashFile(path)
-	if err != nil {
-		return fmt.Errorf("build key: payload %s: %w", name, err)
-	}
-	k.String(name, sum)
-	return nil
-}
-
 // Sum returns the key, in hex.
 func (k *Key) Sum() string { return hex.EncodeToString(k.h.Sum(nil)) }
 
