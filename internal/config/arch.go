@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,7 +76,7 @@ func didYouMean(s string) string {
 		if a, ok := ArchAliases[n]; ok {
 			n = a
 		}
-		if !contains(near, n) {
+		if !slices.Contains(near, n) {
 			near = append(near, n)
 		}
 	}

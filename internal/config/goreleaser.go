@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -36,15 +37,6 @@ type GoReleaser struct {
 	// one amd64 binary per level listed in a build's goamd64. Default v1,
 	// which every x64 Windows machine runs.
 	Goamd64 string `yaml:"goamd64"`
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 var goamd64RE = regexp.MustCompile(`^v[1-4]$`)
@@ -106,7 +98,7 @@ func (c *Config) applyGoReleaser(doc *yaml.Node, o Options, warns *[]problem) []
 	for _, a := range c.Architectures {
 		// Other values are reported at architectures; build --arch
 		// leaves out the rest.
-		if isArch(a) && (len(o.Archs) == 0 || contains(o.Archs, a)) {
+		if isArch(a) && (len(o.Archs) == 0 || slices.Contains(o.Archs, a)) {
 			archs = append(archs, a)
 		}
 	}

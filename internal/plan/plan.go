@@ -5,6 +5,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/msiforge/msiforge/internal/config"
@@ -41,19 +42,19 @@ func (e *ArchError) Error() string {
 func Targets(c *config.Config, only []string) ([]Target, error) {
 	known := append([]string(nil), c.Architectures...)
 	for _, a := range c.VSCArchitectures() {
-		if !contains(known, a) {
+		if !slices.Contains(known, a) {
 			known = append(known, a)
 		}
 	}
 	for _, a := range only {
-		if !contains(known, a) {
+		if !slices.Contains(known, a) {
 			return nil, &ArchError{Arch: a, Known: known}
 		}
 	}
 	pick := func(archs []string) []string {
 		var out []string
 		for _, a := range config.Architectures { // keep build order
-			if contains(archs, a) && (len(only) == 0 || contains(only, a)) {
+			if slices.Contains(archs, a) && (len(only) == 0 || slices.Contains(only, a)) {
 				out = append(out, a)
 			}
 		}
@@ -82,13 +83,4 @@ func vscTargets(c *config.Config, archs []string) []Target {
 		}
 	}
 	return ts
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,7 @@ func TestShardsMergeToTheSameRelease(t *testing.T) {
 	for _, d := range shardDirs {
 		names := dirNames(t, d)
 		for _, n := range names {
-			if strings.HasSuffix(n, ".exe") && !contains(names, strings.TrimSuffix(n, ".exe")+".msi") {
+			if strings.HasSuffix(n, ".exe") && !slices.Contains(names, strings.TrimSuffix(n, ".exe")+".msi") {
 				t.Errorf("%s holds %s without its MSI: %v", d, n, names)
 			}
 		}
@@ -145,13 +146,4 @@ func dirNames(t *testing.T, dir string) []string {
 		out = append(out, e.Name())
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
