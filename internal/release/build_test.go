@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -356,18 +355,6 @@ func TestBuildIsReproducible(t *testing.T) {
 	}
 }
 
-// countingRunner runs the real tools and records each command line.
-type countingRunner struct {
-	mu   sync.Mutex
-	cmds []execx.Cmd
-}
-
-func (r *countingRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
-	r.mu.Lock()
-	r.cmds = append(r.cmds, c)
-	r.mu.Unlock()
-	return execx.OS{}.Run(ctx, c)
-}
 
 // TestOneFixupPassPerMSI: all the fix-ups and the summary information of
 // an MSI go into one msibuild run (each run rewrites the whole file), the
@@ -376,7 +363,7 @@ func (r *countingRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, er
 func TestOneFixupPassPerMSI(t *testing.T) {
 	testutil.NeedTool(t, "wixl", "msibuild", "msiinfo", "makensis", "go")
 	c := testutil.LoadExampleWithVSC(t) // consoles and VSC packages, all architectures
-	run := &countingRunner{}
+	run := &recordingRunner{}
 	arts, err := release.Build(context.Background(), run, c, release.Options{OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package release_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 	"github.com/msiforge/msiforge/internal/release"
 	"github.com/msiforge/msiforge/internal/sign"
 	"github.com/msiforge/msiforge/internal/testutil"
+	"github.com/msiforge/msiforge/internal/uptodate"
 )
 
 // recordingRunner runs commands with the real tools and records each
@@ -296,7 +295,10 @@ func TestUpToDateNotReused(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		sum, size := sha256File(t, filepath.Join(dir, name))
+		sum, size, err := uptodate.HashFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, a := range m["artifacts"].([]any) {
 			if a := a.(map[string]any); a["file"] == name {
 				a["sha256"], a["size"] = sum, size
@@ -362,15 +364,6 @@ func TestUpToDateNotReused(t *testing.T) {
 	}
 }
 
-func sha256File(t *testing.T, path string) (string, int64) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), int64(len(b))
-}
 
 // BenchmarkNoopRebuild measures a no-op rebuild of the whole example
 // release (three architectures, console and VSC packages, signed) and

@@ -24,6 +24,17 @@ func NeedTool(t testing.TB, tools ...string) {
 	}
 }
 
+// Unavailable skips t because something the test needs, other than a
+// tool in PATH (a pseudo-terminal, say), is not there; under CI=true it
+// fails instead, as NeedTool does, so a CI run cannot lose the test.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format+"; CI must provide it", args...)
+	}
+	t.Skipf(format, args...)
+}
+
 // RepoRoot returns the repository's root directory.
 func RepoRoot(t testing.TB) string {
 	t.Helper()
