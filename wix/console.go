@@ -76,10 +76,14 @@ type ComponentAttributes struct {
 // source paths, and the build stages payload files anyway (to pin their
 // times), so the .wxs names them relative to the build directory.
 type File struct {
-	ID          string // File Id
-	Name        string // installed file name
-	Source      string // path written in the .wxs, relative to the build directory
-	Path        string // the file on the build host, copied to Source before compiling
+	ID     string // File Id
+	Name   string // installed file name
+	Source string // path written in the .wxs, relative to the build directory
+	// Path is the file on the build host, copied to Source before
+	// compiling. Not in JSON: a build key (internal/uptodate) covers the
+	// file's bytes, not where the checkout happens to be, so a CI job
+	// with another workspace path still reuses the release.
+	Path        string `json:"-"`
 	ComponentID string
 	GUID        string
 	// Dir is the Directory Id of the file's folder (console payload

@@ -355,7 +355,6 @@ func TestBuildIsReproducible(t *testing.T) {
 	}
 }
 
-
 // TestOneFixupPassPerMSI: all the fix-ups and the summary information of
 // an MSI go into one msibuild run (each run rewrites the whole file), the
 // code page import first in it; the read-back checks still pass (Build

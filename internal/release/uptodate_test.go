@@ -198,6 +198,13 @@ func TestUpToDateSecondBuild(t *testing.T) {
 		}
 	}
 
+	// The same sources checked out elsewhere (another CI workspace):
+	// the keys cover the files' bytes, not their paths.
+	moved := releaseInto(t, testutil.LoadExampleWithVSC(t, "x64"), dir, opts)
+	if got := moved.upToDate(); !slices.Equal(got, upAll) {
+		t.Errorf("build from another checkout path: up to date %v, want %v", got, upAll)
+	}
+
 	opts.Force = true
 	forced := releaseInto(t, c, dir, opts)
 	if got := forced.rebuilt(); !slices.Equal(got, upAll) {
@@ -363,7 +370,6 @@ func TestUpToDateNotReused(t *testing.T) {
 		t.Errorf("the refused build ran %q", run.builds())
 	}
 }
-
 
 // BenchmarkNoopRebuild measures a no-op rebuild of the whole example
 // release (three architectures, console and VSC packages, signed) and
