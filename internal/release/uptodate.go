@@ -1,6 +1,7 @@
 package release
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -69,6 +70,14 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 		k.env.Extra = append(k.env.Extra, "lint ignore "+ig)
 	}
 	var why string
+	// A tool whose version cannot be read would key as "" build after
+	// build, whichever version really ran: nothing is reused then.
+	for _, t := range Tools(ts) {
+		if _, ok := tools[t]; !ok {
+			why = fmt.Sprintf("%s's version could not be read ('msiforge doctor' shows what it says), so a reused artifact could not be told from one another version built", t)
+			break
+		}
+	}
 	// A signer that wraps another (one that serialises it, say) signs
 	// with the other's certificate.
 	signer := opts.Signer
@@ -87,10 +96,10 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 		case len(chain) == 0:
 			// A signing command without signing.cert: the certificate
 			// is only known from what it signs.
-			k.env.Cert, why = "unknown", "the signing certificate is not known before signing (a signing command without signing.cert)"
+			k.env.Cert, why = "unknown", cmp.Or(why, "the signing certificate is not known before signing (a signing command without signing.cert)")
 		case s.B.Weak():
 			sum := sha256.Sum256(chain[0].Raw)
-			k.env.Cert, why = hex.EncodeToString(sum[:]), "the signing certificate breaks the signing rules (--allow-weak)"
+			k.env.Cert, why = hex.EncodeToString(sum[:]), cmp.Or(why, "the signing certificate breaks the signing rules (--allow-weak)")
 		default:
 			sum := sha256.Sum256(chain[0].Raw)
 			k.env.Cert = hex.EncodeToString(sum[:])
@@ -100,7 +109,7 @@ func newKeying(ctx context.Context, run execx.Runner, c *config.Config, opts Opt
 			k.env.Extra = append(k.env.Extra, "signing "+x)
 		}
 	default:
-		k.env.Cert, why = "unknown", "the signer cannot verify a reused artifact"
+		k.env.Cert, why = "unknown", cmp.Or(why, "the signer cannot verify a reused artifact")
 	}
 	if opts.Force {
 		return k

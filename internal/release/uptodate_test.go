@@ -406,3 +406,47 @@ func BenchmarkNoopRebuild(b *testing.B) {
 	b.ReportMetric(100*noop.Seconds()/full.Seconds(), "%-of-full")
 	b.ReportMetric(full.Seconds(), "full-s")
 }
+
+// failingVersion is the real tools, except that `NAME --version` fails as
+// a tool that does not know the flag does (exit status 1).
+type failingVersion struct {
+	recordingRunner
+	name string
+}
+
+func (r *failingVersion) Run(ctx context.Context, c execx.Cmd) (execx.Result, error) {
+	if c.Name == r.name && slices.Contains(c.Args, "--version") {
+		return execx.Result{Stderr: []byte("unknown option --version\n")}, &execx.ExitError{Cmd: c, Code: 1, Output: "unknown option --version"}
+	}
+	return r.recordingRunner.Run(ctx, c)
+}
+
+// TestUpToDateUnreadableToolVersion: a tool whose version cannot be read
+// would be keyed as "" build after build, whatever version ran; so
+// nothing is reused, and a line says why.
+func TestUpToDateUnreadableToolVersion(t *testing.T) {
+	testutil.NeedTool(t, "wixl", "msibuild", "makensis", "go")
+	c := testutil.LoadExampleWithVSC(t, "x64")
+	opts := release.Options{Signer: upSigner(t, "msiforge up-to-date test"), SignPayload: true}
+	dir := filepath.Join(t.TempDir(), "dist")
+	releaseInto(t, c, dir, opts)
+	for i := range 2 {
+		var lines []string
+		o := opts
+		o.OutDir = dir
+		o.Progress = func(msg string) { lines = append(lines, msg) }
+		run := &failingVersion{name: "wixl"}
+		if _, err := release.Release(context.Background(), run, c, o, "uptodate-test"); err != nil {
+			t.Fatalf("build %d: %v", i+2, err)
+		}
+		b := cacheBuild{progress: lines}
+		if got := b.rebuilt(); !slices.Equal(got, upAll) {
+			t.Errorf("build %d with wixl's version unreadable rebuilt %v, want %v", i+2, got, upAll)
+		}
+		if !slices.ContainsFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, "rebuilding everything: wixl's version could not be read")
+		}) {
+			t.Errorf("build %d: no line says why nothing is reused:\n%s", i+2, strings.Join(lines, "\n"))
+		}
+	}
+}
