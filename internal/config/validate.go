@@ -543,7 +543,7 @@ func (v *validator) regularFile(path, file string) int64 {
 // https://learn.microsoft.com/en-us/previous-versions/bb267310(v=vs.85)).
 const (
 	MaxCabinetBytes = 0x7FFF8000 // per file and per cabinet
-	MaxCabinetFiles = 65535
+	MaxCabinetFiles = payload.MaxItems
 )
 
 // payloadFile checks a payload file and returns its size.

@@ -78,9 +78,13 @@ type Problem struct {
 func (p Problem) Error() string { return p.Field + ": " + p.Msg }
 
 // MaxItems bounds one entry's expansion, so a src that names "/" by
-// mistake fails fast instead of walking the disk (a cabinet holds at most
-// 65,535 files anyway).
+// mistake fails fast instead of walking the disk: a cabinet holds at
+// most 65,535 files anyway (its header's file count is 16-bit,
+// config.MaxCabinetFiles).
 const MaxItems = 65535
+
+// maxItems is MaxItems, lowered by a test.
+var maxItems = MaxItems
 
 // Expand expands entries (at config path field, e.g.
 // "console.files.x64"), resolving sources against base. It returns the
@@ -197,11 +201,14 @@ func expandOne(base, field string, e Entry) ([]Item, []Problem) {
 		src = filepath.Join(base, src)
 	}
 	x := &expander{field: field, keepEmpty: e.KeepEmpty}
-	if hasMeta(filepath.Base(src)) || hasMeta(filepath.Dir(src)) {
-		if _, err := filepath.Match(filepath.Base(src), ""); err != nil {
-			return nil, bad(".src", "%q is not a valid glob: %v", e.Src, err)
+	// Only the entry's own text is a pattern: the config's folder may be
+	// named "proj [old]" without every entry becoming a glob.
+	if hasMeta(e.Src) {
+		pattern := e.Src
+		if !filepath.IsAbs(pattern) {
+			pattern = filepath.Join(escapeMeta(base), pattern)
 		}
-		matches, err := filepath.Glob(src)
+		matches, err := filepath.Glob(pattern)
 		if err != nil {
 			return nil, bad(".src", "%q is not a valid glob: %v", e.Src, err)
 		}
@@ -211,13 +218,16 @@ func expandOne(base, field string, e Entry) ([]Item, []Problem) {
 		sort.Strings(matches)
 		// The source tree of a glob is the folder above its first
 		// pattern element: symlinks may point anywhere inside it.
-		x.root = globRoot(src)
+		x.root = globRoot(base, e.Src)
 		for _, m := range matches {
 			x.add(m, join(dst, filepath.Base(m)), true)
 		}
 		return x.items, x.probs
 	}
-	fi, err := os.Lstat(src)
+	// Stat, not Lstat: the entry's own src is followed when it is a
+	// symlink (build/current -> build/v1.2), as the user named it; the
+	// links inside its tree must stay inside it.
+	fi, err := os.Stat(src)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, bad(".src", "%q does not exist (relative paths start at the config file's folder)", e.Src)
@@ -243,14 +253,32 @@ func expandOne(base, field string, e Entry) ([]Item, []Problem) {
 	return x.items, x.probs
 }
 
-// globRoot is the folder of a glob above its first element with a
-// pattern character.
-func globRoot(glob string) string {
-	d := glob
+// globRoot is the folder of the glob src (relative to base) above its
+// first element with a pattern character.
+func globRoot(base, src string) string {
+	d := src
 	for hasMeta(d) {
 		d = filepath.Dir(d)
 	}
-	return d
+	if filepath.IsAbs(d) {
+		return d
+	}
+	return filepath.Join(base, d)
+}
+
+// escapeMeta makes s match itself in a glob: each pattern character
+// becomes a one-character class ([*]), which works with either path
+// separator.
+func escapeMeta(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[`, r) {
+			b.WriteString("[" + string(r) + "]")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func join(dir, name string) string {
@@ -266,6 +294,7 @@ type expander struct {
 	keepEmpty bool
 	items     []Item
 	probs     []Problem
+	full      bool // MaxItems reached: the walk stops
 }
 
 func (x *expander) fail(format string, args ...any) {
@@ -302,8 +331,11 @@ func (x *expander) add(src, dst string, walkable bool) int {
 	case !fi.Mode().IsRegular():
 		x.fail("%s is not a regular file (%s); only files and directories can be installed", src, fi.Mode().Type())
 	default:
-		if len(x.items) >= MaxItems {
-			x.fail("expands to more than %d files, more than a cabinet holds", MaxItems)
+		if len(x.items) >= maxItems {
+			if !x.full {
+				x.fail("expands to more than %d files, more than a cabinet holds; name a smaller folder or glob", maxItems)
+			}
+			x.full = true
 			return 0
 		}
 		x.items = append(x.items, Item{Src: src, Dst: dst, Field: x.field})
@@ -367,6 +399,9 @@ func (x *expander) walkDir(dir, dst string, stack []string) int {
 	// system.
 	n := 0
 	for _, de := range ents {
+		if x.full {
+			return n
+		}
 		src := filepath.Join(dir, de.Name())
 		d := join(dst, de.Name())
 		if err := winname.CheckName(de.Name()); err != nil {

@@ -154,3 +154,52 @@ func TestCollisions(t *testing.T) {
 		t.Errorf("got %q, want it to contain %q", got[1].Error(), w)
 	}
 }
+
+// TestConfigFolderWithPatternCharacters: only an entry's own text is a
+// pattern; the config's folder may hold [, * or ? in its name.
+func TestConfigFolderWithPatternCharacters(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "proj [old]*")
+	mk(t, root, "bin/app.exe", "docs/a.txt", "docs/b.txt")
+	items, probs := Expand(root, "console.files.x64", []Entry{{Src: "bin/app.exe"}, {Src: "docs/*.txt", Dst: "docs"}})
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	if got, want := dsts(items), "app.exe docs/a.txt docs/b.txt"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	for _, it := range items {
+		if !strings.HasPrefix(it.Src, root+string(filepath.Separator)) {
+			t.Errorf("%s comes from %s, outside %s", it.Dst, it.Src, root)
+		}
+	}
+}
+
+// TestSrcSymlinkToDirectory: an entry's own src that is a symlink to a
+// directory (build/current -> v1.2) installs the directory's tree.
+func TestSrcSymlinkToDirectory(t *testing.T) {
+	root := t.TempDir()
+	mk(t, root, "build/v1.2/app.exe", "build/v1.2/lang/fr.dat")
+	if err := os.Symlink("v1.2", filepath.Join(root, "build", "current")); err != nil {
+		t.Fatal(err)
+	}
+	items, probs := Expand(root, "console.files.x64", []Entry{{Src: "build/current", Dst: "."}})
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	if got, want := dsts(items), "app.exe lang/fr.dat"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestTooManyFilesStopsTheWalk: past the limit, one problem and no more
+// walking (a src of "/" must not flood the output).
+func TestTooManyFilesStopsTheWalk(t *testing.T) {
+	defer func(n int) { maxItems = n }(maxItems)
+	maxItems = 3
+	root := t.TempDir()
+	mk(t, root, "d/1", "d/2", "d/3", "d/4", "d/5", "d/sub/6", "d/sub/7")
+	_, probs := Expand(root, "console.files.x64", []Entry{{Src: "d"}})
+	if len(probs) != 1 || !strings.Contains(probs[0].Msg, "expands to more than 3 files") {
+		t.Errorf("problems %v; want one saying the entry expands to more than 3 files", probs)
+	}
+}
