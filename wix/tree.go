@@ -9,11 +9,12 @@ import (
 	"github.com/msiforge/msiforge/internal/payload"
 )
 
-// MaxFeatureComponents is the most components one feature may hold
-// (ICE47: "Feature has more than 1600 components", a limit of Windows
-// Installer on Windows 95/98/ME that the validation still enforces):
+// MaxFeatureComponents is the most components one feature may hold:
+// ICE47 reports "features with 1600 or more components" (an error in
+// msiforge's lint), so 1,599.
 // https://learn.microsoft.com/en-us/windows/win32/msi/ice47
-const MaxFeatureComponents = 1600
+// https://learn.microsoft.com/en-us/windows/win32/msi/featurecomponents-table
+const MaxFeatureComponents = 1599
 
 // Dir is a folder of the payload tree under INSTALLDIR.
 type Dir struct {

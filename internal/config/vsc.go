@@ -58,8 +58,9 @@ type VSCFiles struct {
 }
 
 // MaxVSCExtra bounds a VSC package's extra files and folders: its one
-// feature holds at most 1,600 components (ICE47), five of them taken.
-const MaxVSCExtra = 1600 - 5
+// feature holds at most 1,599 components (ICE47 reports 1,600 or more;
+// wix.MaxFeatureComponents), five of them taken.
+const MaxVSCExtra = 1599 - 5
 
 // VSC roles, also the middle of the package file names.
 const (
@@ -311,7 +312,7 @@ func (c *Config) vscExtra(v *validator, path string, p *VSCPackage, arch string,
 		}
 	}
 	if n+len(dirs) > MaxVSCExtra {
-		v.addf(path+".extra", "expands to %d files and %d folders; a VSC package holds at most %d (its feature may have 1,600 components, ICE47)", n, len(dirs), MaxVSCExtra)
+		v.addf(path+".extra", "expands to %d files and %d folders; a VSC package holds at most %d (its one feature may hold at most 1,599 components, ICE47; split the extra files into fewer, larger ones or leave some out)", n, len(dirs), MaxVSCExtra)
 	}
 	if p.ExtraTree == nil {
 		p.ExtraTree = map[string][]payload.Item{}

@@ -30,7 +30,7 @@ var rules = []Rule{
 	{"ICE43", Error, "components with non-advertised shortcuts in the profile use an HKCU key path", ms + "ice43", ice43},
 	{"ICE45", Warning, "no reserved attribute bits are set (Component, File, Feature)", ms + "ice45", ice45},
 	{"ICE46", Warning, "conditions do not name a defined property with other letter case", ms + "ice46", ice46},
-	{"ICE47", Error, "no feature has more than 1600 components", ms + "ice47", ice47},
+	{"ICE47", Error, "no feature has 1600 or more components", ms + "ice47", ice47},
 	{"ICE57", Error, "no component mixes per-user and per-machine data with a per-machine key path", ms + "ice57", ice57},
 	{"ICE61", Error, "Upgrade rows: a version bound, secure upper-case action properties, no removal of the current version", ms + "ice61", ice61},
 	{"ICE63", Warning, "RemoveExistingProducts is placed where Windows Installer can run it", ms + "ice63", ice63},
@@ -572,8 +572,8 @@ func (c msiColumn) String() string {
 	return fmt.Sprintf("i%d", c.size)
 }
 
-// ICE47: https://learn.microsoft.com/windows/win32/msi/ice47 . Windows
-// Installer handles at most 1600 components per feature.
+// ICE47: https://learn.microsoft.com/windows/win32/msi/ice47 . ICE47
+// reports features with 1600 or more components.
 func ice47(d *db) []Finding {
 	count := map[string]int{}
 	for _, r := range d.rows["FeatureComponents"] {
@@ -581,8 +581,8 @@ func ice47(d *db) []Finding {
 	}
 	var out []Finding
 	for _, f := range d.rows["Feature"] {
-		if n := count[f["Feature"]]; n > 1600 {
-			out = append(out, find("ICE47", Error, "Feature", f["Feature"], "Feature '%s' has %d components. This could cause problems on Windows NT systems. You should try to have fewer than 1600 components per feature.", f["Feature"], n))
+		if n := count[f["Feature"]]; n >= 1600 {
+			out = append(out, find("ICE47", Error, "Feature", f["Feature"], "Feature '%s' has %d components. ICE47 allows fewer than 1600 per feature: split it into several features.", f["Feature"], n))
 		}
 	}
 	return out
