@@ -28,6 +28,10 @@ const ManufacturerDirKey = "RemoveManufacturerDir"
 // component lives in this one, hence a fix-up.
 // https://learn.microsoft.com/en-us/windows/win32/msi/removefile-table
 // https://learn.microsoft.com/en-us/windows/win32/msi/ice64
+// https://learn.microsoft.com/en-us/windows/win32/msi/createfolder-table
+// ("An attempt is made to remove these folders only when the component
+// is uninstalled")
+// https://learn.microsoft.com/en-us/windows/win32/msi/removefolders-action
 // The row belongs to the settings component, which is installed whenever
 // the product is (no condition).
 func FixRemoveManufacturerDir(m *wix.Console) Fix {
