@@ -112,7 +112,8 @@ func editDistance(a, b string) int {
 	return d[len(a)][len(b)]
 }
 
-// normalizeArchs rewrites the aliases in the places a config names
+// normalizeArchs rewrites the aliases (and any letter case, as --arch
+// reads them) in the places a config names
 // architectures (architectures, vsc.architectures, the keys of
 // console.payload, console.files and vsc.*.files) to the architectures' names, in the
 // node tree before it is decoded, so every later message and line refers
@@ -129,7 +130,7 @@ func normalizeArchs(root *yaml.Node) []problem {
 			if item.Kind != yaml.ScalarNode {
 				continue
 			}
-			if a, ok := ArchAliases[strings.ToLower(item.Value)]; ok {
+			if a, err := NormalizeArch(item.Value); err == nil && a != item.Value {
 				item.Value, item.Tag, item.Style = a, "!!str", 0 // 386 was a number
 			}
 		}
@@ -147,7 +148,7 @@ func normalizeArchs(root *yaml.Node) []problem {
 		kept := n.Content[:0:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			if a, ok := ArchAliases[strings.ToLower(k.Value)]; ok {
+			if a, err := NormalizeArch(k.Value); err == nil && a != k.Value {
 				if line, dup := lines[a]; dup {
 					errs = append(errs, problem{line: k.Line, msg: fmt.Sprintf("%s.%s: is another name of %s, which line %d gives already; give it once", path, k.Value, a, line)})
 					continue

@@ -38,7 +38,7 @@ func TestConfigArchAliases(t *testing.T) {
 	y := strings.Replace(withVSC, "    x64: [bin/Console.exe, README.txt]\n    x86: [bin/Console.exe]\n", "    amd64: [bin/Console.exe, README.txt]\n    i386: [bin/Console.exe]\n", 1)
 	y = strings.Replace(y, "      x64: {inf", "      x86_64: {inf", 1)
 	y = strings.Replace(y, "vsc:\n", "vsc:\n  architectures: [aarch64, amd64]\n", 1)
-	y += "architectures: [386, amd64]\n"
+	y += "architectures: [386, X64]\n" // any letter case, as --arch
 	y = strings.Replace(y, "    x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer", "    aarch64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n  customer", 1)
 	y = strings.Replace(y, "      x86: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n", "      arm64: {inf: vsc/vsc.inf, sys: vsc/vsc.sys, cat: vsc/vsc.cat, service: vsc/VscService.exe}\n", 1)
 	c, err := config.Parse([]byte(y), "msiforge.yaml", dir(t))
