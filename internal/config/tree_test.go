@@ -75,6 +75,9 @@ func TestParseTreeErrors(t *testing.T) {
 		{"symlink escaping", "    x64:\n      - {src: docs, dst: docs}\n",
 			`msiforge.yaml: 1 problem:
   msiforge.yaml:14: console.files.x64[0].src: the symlink DIR/docs/leak.txt points to DIR/secret.txt, outside the source tree DIR/docs; symlinks are followed only inside it (copy the file in, or add its own entry)`},
+		{"empty list", "    arm64: []\n",
+			`msiforge.yaml: 1 problem:
+  msiforge.yaml:13: console.files.arm64: lists no files; list the files arm64 installs, or remove the key (console.payload.arm64 and console.files.arm64 may each be left out, not both)`},
 		{"unknown arch", "    ia64:\n      - {src: docs, dst: docs}\n",
 			`msiforge.yaml: 1 problem:
   msiforge.yaml:14: console.files.ia64: "ia64" is not one of x86, x64, arm64 (msiforge also reads 386, i386, i686 as x86; amd64, x86_64 as x64; aarch64 as arm64)`},

@@ -314,12 +314,13 @@ func (c *Config) validateConsole(v *validator) {
 		}
 		_, inPayload := con.Payload[arch]
 		tree := con.Files[arch]
-		if inPayload && len(files) == 0 && len(tree) == 0 {
-			v.addf(path, "lists no files")
-			continue
-		}
-		if _, ok := con.Files[arch]; ok && len(tree) == 0 && len(files) == 0 {
-			v.addf("console.files."+arch, "lists no files")
+		if len(files) == 0 && len(tree) == 0 {
+			// Named where the empty list is (an arch listed only in
+			// architectures is reported there).
+			if !inPayload {
+				path = "console.files." + arch
+			}
+			v.addf(path, "lists no files; list the files %s installs, or remove the key (console.payload.%s and console.files.%s may each be left out, not both)", arch, arch, arch)
 			continue
 		}
 		var items []payload.Item
