@@ -11,7 +11,8 @@ import (
 )
 
 // TestInitJSON: init --json names what it wrote and the UpgradeCode it put
-// into the starter; a second run with --force rewrites the schema too.
+// into the starter; a second run without --force keeps an existing
+// schema (init.ct shows --force rewriting it).
 func TestInitJSON(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
@@ -36,11 +37,17 @@ func TestInitJSON(t *testing.T) {
 	}
 	// Without --force an existing schema is kept (and not listed).
 	os.Remove(want[0])
+	if err := os.WriteFile(want[1], []byte("{} // the user's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	if code := Main(context.Background(), []string{"init", dir, "--json"}, &out, &errOut, func(string) string { return "" }); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, &errOut)
 	}
-	if err := json.Unmarshal(out.Bytes(), &got); err != nil || len(got.Written) != 1 {
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || strings.Join(got.Written, " ") != want[0] {
 		t.Errorf("second init wrote %q (%v), want only the config", got.Written, err)
+	}
+	if b, err := os.ReadFile(want[1]); err != nil || string(b) != "{} // the user's\n" {
+		t.Errorf("second init changed the existing schema: %q (%v)", b, err)
 	}
 }

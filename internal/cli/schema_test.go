@@ -20,6 +20,9 @@ func TestLintJSONMatchesItsSchema(t *testing.T) {
 			s = x.schema()
 		}
 	}
+	if s == nil {
+		t.Fatal("no schema named lint")
+	}
 	b, err := jsonschema.Marshal(s)
 	if err != nil {
 		t.Fatal(err)

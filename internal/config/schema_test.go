@@ -3,6 +3,7 @@ package config_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,7 +98,12 @@ func TestSchemaAcceptsGoodConfigs(t *testing.T) {
 		}
 		// And msiforge reads the same ones (bar the files they name).
 		if _, err := config.Parse([]byte(src), "msiforge.yaml", t.TempDir()); err != nil {
-			for _, p := range err.(*config.ValidationError).Problems {
+			var ve *config.ValidationError
+			if !errors.As(err, &ve) {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			for _, p := range ve.Problems {
 				if !strings.Contains(p, "does not exist") && !strings.Contains(p, "no such file") {
 					t.Errorf("%s: msiforge refuses what the schema accepts: %s", name, p)
 				}

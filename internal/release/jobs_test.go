@@ -107,7 +107,11 @@ func (g *gatedRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, error
 	// The version probe the build keys need (uptodate.go) is not a build.
 	if c.Name == "wixl" && !(len(c.Args) == 1 && c.Args[0] == "--version") {
 		g.ran.Add(1)
-		if strings.Contains(string(must(os.ReadFile(filepath.Join(c.Dir, "product.wxs")))), "Arm64") {
+		wxs, err := os.ReadFile(filepath.Join(c.Dir, "product.wxs"))
+		if err != nil {
+			return execx.Result{}, err // not a wait forever on g.failed
+		}
+		if strings.Contains(string(wxs), "Arm64") {
 			close(g.failed)
 			return execx.Result{}, &execx.ExitError{Cmd: c, Code: 1, Output: "arm64 broke"}
 		}
@@ -121,8 +125,6 @@ func (g *gatedRunner) Run(ctx context.Context, c execx.Cmd) (execx.Result, error
 	}
 	return execx.OS{}.Run(ctx, c)
 }
-
-func must(b []byte, _ error) []byte { return b }
 
 // TestJobsFailureCancels: with -j 4, one target's failure cancels the
 // others (they were running: each waits for it), the error is that
