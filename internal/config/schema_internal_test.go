@@ -1,15 +1,11 @@
 package config
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"testing"
 
+	"github.com/msiforge/msiforge/internal/golden"
 	"github.com/msiforge/msiforge/internal/jsonschema"
 )
-
-var update = flag.Bool("update", false, "rewrite schemadoc.go from the Go doc comments")
 
 // TestSchemaDocs: schemadoc.go holds the doc comments of Config's types
 // and fields as they are in the source (the descriptions of 'msiforge
@@ -23,35 +19,17 @@ func TestSchemaDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, _ := os.ReadFile("schemadoc.go")
-	if bytes.Equal(old, src) {
-		return
-	}
-	if !*update {
-		t.Fatal("schemadoc.go is out of date with the doc comments of the config's types: run go test ./internal/config -run TestSchemaDocs -update")
-	}
-	if err := os.WriteFile("schemadoc.go", src, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	golden.AssertFile(t, "schemadoc.go", src, "run go test ./internal/config -run TestSchemaDocs -update")
 }
 
 // TestSchemaFile: docs/msiforge.schema.json, which the example configs
 // name in their yaml-language-server modeline, is 'msiforge schema
-// config' as it is now. -update rewrites it.
+// config' as it is now. -update rewrites it (run it twice after a doc
+// comment changed: the first run regenerates schemadoc.go).
 func TestSchemaFile(t *testing.T) {
-	const file = "../../docs/msiforge.schema.json"
 	b, err := jsonschema.Marshal(Schema())
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, _ := os.ReadFile(file)
-	if bytes.Equal(old, b) {
-		return
-	}
-	if !*update {
-		t.Fatalf("%s is not 'msiforge schema config': run go test ./internal/config -run TestSchemaFile -update", file)
-	}
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	golden.AssertFile(t, "../../docs/msiforge.schema.json", b, "run go test ./internal/config -run TestSchemaFile -update")
 }

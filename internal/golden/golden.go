@@ -37,3 +37,23 @@ func Assert(t testing.TB, name string, got []byte) {
 		t.Errorf("%s differs from the golden file (-want +got); run 'make golden' and review the diff:\n%s", path, diff)
 	}
 }
+
+// AssertFile compares got with the file at path (one that is not under
+// testdata: a generated source or a published schema), or writes it with
+// -update. regen says how to rewrite it, for the failure message.
+func AssertFile(t testing.TB, path string, got []byte, regen string) {
+	t.Helper()
+	if *Update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (%s)", err, regen)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s is out of date (-want +got); %s and review the diff:\n%s", path, regen, diff)
+	}
+}

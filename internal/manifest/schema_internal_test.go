@@ -1,15 +1,11 @@
 package manifest
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"testing"
 
+	"github.com/msiforge/msiforge/internal/golden"
 	"github.com/msiforge/msiforge/internal/jsonschema"
 )
-
-var update = flag.Bool("update", false, "rewrite schemadoc.go from the Go doc comments")
 
 // TestSchemaDocs: schemadoc.go holds the doc comments of Manifest's
 // types and fields as they are in the source (the descriptions of
@@ -23,14 +19,5 @@ func TestSchemaDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, _ := os.ReadFile("schemadoc.go")
-	if bytes.Equal(old, src) {
-		return
-	}
-	if !*update {
-		t.Fatal("schemadoc.go is out of date with the doc comments of the manifest's types: run go test ./internal/manifest -run TestSchemaDocs -update")
-	}
-	if err := os.WriteFile("schemadoc.go", src, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	golden.AssertFile(t, "schemadoc.go", src, "run go test ./internal/manifest -run TestSchemaDocs -update")
 }
