@@ -30,7 +30,14 @@ func StableGUID(namespace string, key ...string) string {
 // starting with a letter or '_', at most 72 characters) from prefix and a
 // name, keeping it readable and adding a short hash so different names that
 // sanitise alike stay different.
-func Identifier(prefix, name string) string {
+func Identifier(prefix, name string) string { return identifier(prefix, name, shortHash) }
+
+// shortHash is Identifier's hash length in bytes (a test lowers it to
+// make collisions).
+var shortHash = 4
+
+// identifier is Identifier with a hash of n bytes.
+func identifier(prefix, name string, n int) string {
 	var b strings.Builder
 	b.WriteString(prefix)
 	for _, r := range name {
@@ -42,7 +49,7 @@ func Identifier(prefix, name string) string {
 		}
 	}
 	sum := sha256.Sum256([]byte(strings.ToLower(name)))
-	h := "_" + strings.ToUpper(hex.EncodeToString(sum[:4]))
+	h := "_" + strings.ToUpper(hex.EncodeToString(sum[:n]))
 	s := b.String()
 	if len(s)+len(h) > 72 {
 		s = s[:72-len(h)]

@@ -69,6 +69,7 @@ func (m *Console) buildTree(ns string, items []payload.Item) {
 // trees of one package cannot share one; guid derives a component GUID
 // from a kind ("file" or "folder") and the lower-case destination path.
 func newTree(items []payload.Item, prefix string, win64 bool, guid func(kind, key string) string) ([]File, []*Dir) {
+	Identifier := uniqueIdentifiers()
 	dirs := map[string]*Dir{"": {ID: "INSTALLDIR"}}
 	var ensure func(p string) *Dir
 	ensure = func(p string) *Dir {
@@ -143,6 +144,24 @@ func newTree(items []payload.Item, prefix string, win64 bool, guid func(kind, ke
 	root := dirs[""]
 	walk(root)
 	return files, root.Dirs
+}
+
+// uniqueIdentifiers returns an Identifier that never gives two names
+// one identifier: long paths that share their first ~60 characters
+// differ only in Identifier's 32-bit hash, which a tree of tens of
+// thousands of such paths can repeat; the later name (items come sorted)
+// then gets a 64-bit hash.
+func uniqueIdentifiers() func(prefix, name string) string {
+	owner := map[string]string{}
+	return func(prefix, name string) string {
+		id := Identifier(prefix, name)
+		key := strings.ToLower(name)
+		if o, ok := owner[id]; ok && o != key {
+			id = identifier(prefix, name, 8)
+		}
+		owner[id] = key
+		return id
+	}
 }
 
 // DirFiles returns the files installed directly into the folder with
