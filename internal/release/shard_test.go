@@ -23,22 +23,12 @@ import (
 // signer for it and the certificate's path.
 func devSigner(t *testing.T, dir string) (release.Signer, string) {
 	t.Helper()
-	certPEM, keyPEM, err := sign.NewDevCert("msiforge shard test", time.Now().Add(24*time.Hour))
+	k := testutil.NewDevKey(t, dir, "msiforge shard test")
+	s, err := sign.LoadPEM(k.CertPath, k.KeyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPath, keyPath := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certPath, certPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.LoadPEM(certPath, keyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return release.NewSigner(s), certPath
+	return release.NewSigner(s), k.CertPath
 }
 
 // TestShardsMergeToTheSameRelease builds the example (console and both VSC
