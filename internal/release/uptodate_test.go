@@ -84,24 +84,6 @@ func releaseInto(t *testing.T, c *config.Config, dir string, opts release.Option
 	return b
 }
 
-// dirFiles reads every file of dir.
-func dirFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = string(b)
-	}
-	return out
-}
-
 func sameSnapshot(t *testing.T, what string, got, want map[string]string) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -168,7 +150,7 @@ func TestUpToDateSecondBuild(t *testing.T) {
 	if got := first.rebuilt(); !slices.Equal(got, upAll) {
 		t.Fatalf("first build built %v, want %v", got, upAll)
 	}
-	want := dirFiles(t, dir)
+	want := snapshot(t, dir)
 	var m manifest.Manifest
 	if err := json.Unmarshal([]byte(want[release.ManifestFile]), &m); err != nil {
 		t.Fatal(err)
@@ -191,7 +173,7 @@ func TestUpToDateSecondBuild(t *testing.T) {
 	if got := second.rebuilt(); len(got) > 0 {
 		t.Errorf("second build rebuilt %v", got)
 	}
-	sameSnapshot(t, "second build", dirFiles(t, dir), want)
+	sameSnapshot(t, "second build", snapshot(t, dir), want)
 	for _, a := range second.res.Artifacts {
 		if a.Signature == nil || a.Signature.Subject != "CN=msiforge up-to-date test" || a.Signature.Untrusted == "" {
 			t.Errorf("%s: reused artifact's signature %+v", a.Path, a.Signature)
@@ -216,7 +198,7 @@ func TestUpToDateSecondBuild(t *testing.T) {
 	if !slices.ContainsFunc(forced.run.builds(), func(s string) bool { return strings.HasPrefix(s, "wixl ") }) {
 		t.Error("--force ran no wixl")
 	}
-	sameSnapshot(t, "--force", dirFiles(t, dir), want)
+	sameSnapshot(t, "--force", snapshot(t, dir), want)
 }
 
 // TestUpToDateInputs changes one input kind at a time and checks that
@@ -289,7 +271,7 @@ func TestUpToDateNotReused(t *testing.T) {
 	opts := release.Options{Signer: signer, SignPayload: true}
 	dir := filepath.Join(t.TempDir(), "dist")
 	releaseInto(t, c, dir, opts)
-	want := dirFiles(t, dir)
+	want := snapshot(t, dir)
 
 	// relist makes manifest.json list name as it is now.
 	relist := func(name string) {
@@ -353,7 +335,7 @@ func TestUpToDateNotReused(t *testing.T) {
 		}) {
 			t.Errorf("%s: no line says why %s is rebuilt (%q):\n%s", step.name, step.file, step.why, strings.Join(b.progress, "\n"))
 		}
-		sameSnapshot(t, step.name, dirFiles(t, dir), want)
+		sameSnapshot(t, step.name, snapshot(t, dir), want)
 	}
 
 	// Changed behind the manifest's back: the user's file now.

@@ -69,7 +69,7 @@ func TestUpToDateKeepsTimestamp(t *testing.T) {
 		}
 		stamps[filepath.Base(a.Path)] = *a.Signature.Timestamp
 	}
-	want, asked := dirFiles(t, dir), hits.Load()
+	want, asked := snapshot(t, dir), hits.Load()
 
 	second := releaseInto(t, c, dir, opts)
 	if n := hits.Load(); n != asked {
@@ -80,7 +80,7 @@ func TestUpToDateKeepsTimestamp(t *testing.T) {
 			t.Errorf("%s: reused with signature %+v, want the timestamp %v", a.Path, a.Signature, stamps[filepath.Base(a.Path)])
 		}
 	}
-	sameSnapshot(t, "no-op rebuild", dirFiles(t, dir), want)
+	sameSnapshot(t, "no-op rebuild", snapshot(t, dir), want)
 
 	f, err := os.OpenFile(c.Path("build/x64/ExampleConsole.exe"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
